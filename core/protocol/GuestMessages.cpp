@@ -1,0 +1,246 @@
+// JSON (de)serialisation of the guest protocol's control payloads, via nlohmann::json with
+// exceptions disabled at the parse boundary: a malformed payload is a value, never a throw.
+#include "GuestMessages.h"
+
+#include <nlohmann/json.hpp>
+
+namespace vivarium::protocol {
+
+using nlohmann::json;
+
+namespace {
+
+std::optional<json> parseObject(std::string_view text, std::string& error) {
+    json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) {
+        error = "payload is not valid JSON";
+        return std::nullopt;
+    }
+    if (!j.is_object()) {
+        error = "payload is not a JSON object";
+        return std::nullopt;
+    }
+    return j;
+}
+
+// Reads an optional field of the given JSON kind; a present field of the wrong kind is an error.
+template <typename T>
+bool field(const json& j, const char* name, T& out, std::string& error, bool required = false) {
+    auto it = j.find(name);
+    if (it == j.end()) {
+        if (required)
+            error = std::string("missing field '") + name + "'";
+        return !required;
+    }
+    bool ok = false;
+    if constexpr (std::is_same_v<T, bool>)
+        ok = it->is_boolean();
+    else if constexpr (std::is_same_v<T, std::string>)
+        ok = it->is_string();
+    else if constexpr (std::is_integral_v<T> && std::is_unsigned_v<T>)
+        ok = it->is_number_unsigned() &&
+             it->template get<std::uint64_t>() <= std::uint64_t(std::numeric_limits<T>::max());
+    else if constexpr (std::is_integral_v<T>)
+        ok = it->is_number_integer() &&
+             it->template get<std::int64_t>() >= std::int64_t(std::numeric_limits<T>::min()) &&
+             it->template get<std::int64_t>() <= std::int64_t(std::numeric_limits<T>::max());
+    if (!ok) {
+        error = std::string("field '") + name + "' has the wrong type or range";
+        return false;
+    }
+    out = it->template get<T>();
+    return true;
+}
+
+template <typename T> Parsed<T> fail(std::string error) { return {std::nullopt, std::move(error)}; }
+
+} // namespace
+
+std::string toJson(const Hello& m) {
+    json j{{"version", m.version}, {"agent", m.agent}, {"hostname", m.hostname},
+           {"kernel", m.kernel}};
+    if (m.nonce) {
+        j["nonce"] = m.nonce;
+        j["streams"] = m.streams;
+    }
+    return j.dump();
+}
+
+std::string toJson(const ExecRequest& m) {
+    return json{{"argv", m.argv}, {"env", m.env},   {"cwd", m.cwd},  {"user", m.user},
+                {"pty", m.pty},   {"rows", m.rows}, {"cols", m.cols}}
+        .dump();
+}
+
+std::string toJson(const ExitStatus& m) {
+    return json{{"code", m.code}, {"signal", m.signal}, {"core", m.core}}.dump();
+}
+
+std::string toJson(const FileRequest& m) {
+    return json{{"path", m.path}, {"mode", m.mode}, {"append", m.append}}.dump();
+}
+
+std::string toJson(const FileInfo& m) { return json{{"size", m.size}, {"mode", m.mode}}.dump(); }
+
+std::string toJson(const StreamError& m) {
+    return json{{"code", m.code}, {"message", m.message}}.dump();
+}
+
+Parsed<Hello> parseHello(std::string_view text) {
+    std::string e;
+    auto j = parseObject(text, e);
+    if (!j)
+        return fail<Hello>(e);
+    Hello m;
+    if (!field(*j, "version", m.version, e, true) || !field(*j, "agent", m.agent, e) ||
+        !field(*j, "hostname", m.hostname, e) || !field(*j, "kernel", m.kernel, e) ||
+        !field(*j, "nonce", m.nonce, e))
+        return fail<Hello>(e);
+    if (auto it = j->find("streams"); it != j->end()) {
+        if (!it->is_array() || it->size() > 65536)
+            return fail<Hello>("field 'streams' is not a list of stream ids");
+        for (const auto& s : *it) {
+            if (!s.is_number_unsigned() || s.get<std::uint64_t>() == 0 ||
+                s.get<std::uint64_t>() > kMaxStream)
+                return fail<Hello>("field 'streams' holds an invalid stream id");
+            m.streams.push_back(s.get<std::uint32_t>());
+        }
+    }
+    return {m, {}};
+}
+
+Parsed<ExecRequest> parseExecRequest(std::string_view text) {
+    std::string e;
+    auto j = parseObject(text, e);
+    if (!j)
+        return fail<ExecRequest>(e);
+    ExecRequest m;
+    auto argv = j->find("argv");
+    if (argv == j->end() || !argv->is_array() || argv->empty())
+        return fail<ExecRequest>("field 'argv' must be a non-empty list of strings");
+    if (argv->size() > kMaxArgs)
+        return fail<ExecRequest>("too many arguments");
+    for (const auto& a : *argv) {
+        if (!a.is_string())
+            return fail<ExecRequest>("field 'argv' must be a non-empty list of strings");
+        m.argv.push_back(a.get<std::string>());
+    }
+    if (auto env = j->find("env"); env != j->end()) {
+        if (!env->is_object() || env->size() > kMaxEnv)
+            return fail<ExecRequest>("field 'env' must be an object of strings");
+        for (const auto& [k, v] : env->items()) {
+            if (!v.is_string() || k.empty() || k.find('=') != std::string::npos)
+                return fail<ExecRequest>("field 'env' must map names without '=' to strings");
+            m.env[k] = v.get<std::string>();
+        }
+    }
+    if (!field(*j, "cwd", m.cwd, e) || !field(*j, "user", m.user, e) ||
+        !field(*j, "pty", m.pty, e) || !field(*j, "rows", m.rows, e) ||
+        !field(*j, "cols", m.cols, e))
+        return fail<ExecRequest>(e);
+    if (m.cwd.size() > kMaxPath)
+        return fail<ExecRequest>("field 'cwd' is too long");
+    return {m, {}};
+}
+
+Parsed<ExitStatus> parseExitStatus(std::string_view text) {
+    std::string e;
+    auto j = parseObject(text, e);
+    if (!j)
+        return fail<ExitStatus>(e);
+    ExitStatus m;
+    if (!field(*j, "code", m.code, e, true) || !field(*j, "signal", m.signal, e) ||
+        !field(*j, "core", m.core, e))
+        return fail<ExitStatus>(e);
+    if (m.code < -1 || m.code > 255 || m.signal < 0 || m.signal > 64)
+        return fail<ExitStatus>("exit status out of range");
+    return {m, {}};
+}
+
+Parsed<FileRequest> parseFileRequest(std::string_view text) {
+    std::string e;
+    auto j = parseObject(text, e);
+    if (!j)
+        return fail<FileRequest>(e);
+    FileRequest m;
+    if (!field(*j, "path", m.path, e, true) || !field(*j, "mode", m.mode, e) ||
+        !field(*j, "append", m.append, e))
+        return fail<FileRequest>(e);
+    if (m.path.empty() || m.path.size() > kMaxPath || m.path.find('\0') != std::string::npos)
+        return fail<FileRequest>("field 'path' must be a non-empty path");
+    if (m.mode > 07777)
+        return fail<FileRequest>("field 'mode' out of range");
+    return {m, {}};
+}
+
+Parsed<FileInfo> parseFileInfo(std::string_view text) {
+    std::string e;
+    auto j = parseObject(text, e);
+    if (!j)
+        return fail<FileInfo>(e);
+    FileInfo m;
+    if (!field(*j, "size", m.size, e, true) || !field(*j, "mode", m.mode, e))
+        return fail<FileInfo>(e);
+    return {m, {}};
+}
+
+Parsed<StreamError> parseStreamError(std::string_view text) {
+    std::string e;
+    auto j = parseObject(text, e);
+    if (!j)
+        return fail<StreamError>(e);
+    StreamError m;
+    if (!field(*j, "code", m.code, e, true) || !field(*j, "message", m.message, e))
+        return fail<StreamError>(e);
+    if (m.message.size() > 4096)
+        m.message.resize(4096);
+    return {m, {}};
+}
+
+namespace {
+template <typename T> std::optional<T> single(std::string_view text, const char* name) {
+    std::string e;
+    auto j = parseObject(text, e);
+    T v{};
+    if (!j || !field(*j, name, v, e, true))
+        return std::nullopt;
+    return v;
+}
+} // namespace
+
+std::string resizeJson(std::uint16_t rows, std::uint16_t cols) {
+    return json{{"rows", rows}, {"cols", cols}}.dump();
+}
+std::optional<std::pair<std::uint16_t, std::uint16_t>> parseResize(std::string_view text) {
+    auto r = single<std::uint16_t>(text, "rows");
+    auto c = single<std::uint16_t>(text, "cols");
+    if (!r || !c || *r == 0 || *c == 0)
+        return std::nullopt;
+    return std::pair{*r, *c};
+}
+std::string signalJson(int signal) { return json{{"signal", signal}}.dump(); }
+std::optional<int> parseSignal(std::string_view text) {
+    auto s = single<int>(text, "signal");
+    if (!s || *s < 1 || *s > 64)
+        return std::nullopt;
+    return s;
+}
+std::string windowJson(std::uint32_t bytes) { return json{{"bytes", bytes}}.dump(); }
+std::optional<std::uint32_t> parseWindow(std::string_view text) {
+    return single<std::uint32_t>(text, "bytes");
+}
+std::string nonceJson(std::uint64_t nonce) { return json{{"nonce", nonce}}.dump(); }
+std::optional<std::uint64_t> parseNonce(std::string_view text) {
+    return single<std::uint64_t>(text, "nonce");
+}
+std::string shutdownJson(std::string_view action) {
+    return json{{"action", std::string(action)}}.dump();
+}
+std::optional<std::string> parseShutdown(std::string_view text) {
+    auto a = single<std::string>(text, "action");
+    if (!a || (*a != "poweroff" && *a != "reboot"))
+        return std::nullopt;
+    return a;
+}
+
+} // namespace vivarium::protocol

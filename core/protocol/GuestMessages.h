@@ -1,0 +1,95 @@
+// Typed JSON payloads of the guest protocol's control frames, shared by host and agent.
+// Parsing never throws: a payload that is not what its frame type promises yields nullopt
+// and the reason, so hostile input from a guest is an error value, not a crash.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vivarium::protocol {
+
+struct Hello {
+    int version = 0;
+    std::string agent;    // agent build, e.g. "vivarium-agent 0.1.0"
+    std::string hostname;
+    std::string kernel;
+    std::uint64_t nonce = 0;            // SyncAck only: echoes the host's Sync nonce
+    std::vector<std::uint32_t> streams; // SyncAck only: exec streams still running
+};
+
+struct ExecRequest {
+    std::vector<std::string> argv;
+    std::map<std::string, std::string> env; // added to the agent's default environment
+    std::string cwd;                        // empty: the user's home, else /
+    std::string user;                       // empty: root; a name or a numeric uid
+    bool pty = false;
+    std::uint16_t rows = 24;
+    std::uint16_t cols = 80;
+};
+
+struct ExitStatus {
+    int code = -1;   // exit code when the process exited, else -1
+    int signal = 0;  // terminating signal, 0 when it exited
+    bool core = false;
+};
+
+struct FileRequest {
+    std::string path;
+    std::uint32_t mode = 0644; // FileWrite only
+    bool append = false;       // FileWrite only
+};
+
+struct FileInfo {
+    std::uint64_t size = 0;
+    std::uint32_t mode = 0;
+};
+
+struct StreamError {
+    std::string code;    // stable identifier, e.g. "exec_failed", "not_found"
+    std::string message; // one line for a user
+};
+
+template <typename T> struct Parsed {
+    std::optional<T> value;
+    std::string error;
+    explicit operator bool() const { return value.has_value(); }
+    const T& operator*() const { return *value; }
+    const T* operator->() const { return &*value; }
+};
+
+std::string toJson(const Hello& m);
+std::string toJson(const ExecRequest& m);
+std::string toJson(const ExitStatus& m);
+std::string toJson(const FileRequest& m);
+std::string toJson(const FileInfo& m);
+std::string toJson(const StreamError& m);
+
+Parsed<Hello> parseHello(std::string_view json);
+Parsed<ExecRequest> parseExecRequest(std::string_view json);
+Parsed<ExitStatus> parseExitStatus(std::string_view json);
+Parsed<FileRequest> parseFileRequest(std::string_view json);
+Parsed<FileInfo> parseFileInfo(std::string_view json);
+Parsed<StreamError> parseStreamError(std::string_view json);
+
+// Small control payloads: {"rows","cols"}, {"signal"}, {"bytes"}, {"nonce"}, {"action"}.
+std::string resizeJson(std::uint16_t rows, std::uint16_t cols);
+std::optional<std::pair<std::uint16_t, std::uint16_t>> parseResize(std::string_view json);
+std::string signalJson(int signal);
+std::optional<int> parseSignal(std::string_view json);
+std::string windowJson(std::uint32_t bytes);
+std::optional<std::uint32_t> parseWindow(std::string_view json);
+std::string nonceJson(std::uint64_t nonce);
+std::optional<std::uint64_t> parseNonce(std::string_view json);
+std::string shutdownJson(std::string_view action);
+std::optional<std::string> parseShutdown(std::string_view json);
+
+// Bounds the agent enforces on an ExecRequest (and the host before sending one).
+inline constexpr std::size_t kMaxArgs = 4096;
+inline constexpr std::size_t kMaxEnv = 4096;
+inline constexpr std::size_t kMaxPath = 4096;
+
+} // namespace vivarium::protocol
