@@ -1,6 +1,9 @@
 // JSON (de)serialisation of the guest protocol's control payloads, via nlohmann::json with
 // exceptions disabled at the parse boundary: a malformed payload is a value, never a throw.
 #include "GuestMessages.h"
+#include "GuestProtocol.h"
+
+#include <limits>
 
 #include <nlohmann/json.hpp>
 

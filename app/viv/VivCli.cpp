@@ -1,0 +1,446 @@
+#include "VivCli.h"
+
+#include "Paths.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QTimer>
+
+#include <cstdio>
+#include <unistd.h>
+
+namespace vivarium {
+
+namespace {
+
+void err(const QString& text) {
+    std::fputs(qPrintable(text + "\n"), stderr);
+    std::fflush(stderr);
+}
+void out(const QString& text) {
+    std::fputs(qPrintable(text + "\n"), stdout);
+    std::fflush(stdout);
+}
+void writeAll(int fd, const QByteArray& data) {
+    qsizetype done = 0;
+    while (done < data.size()) {
+        const ssize_t n = ::write(fd, data.constData() + done, size_t(data.size() - done));
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            return;
+        }
+        done += n;
+    }
+}
+
+struct Parsed {
+    QStringList positional;
+    QStringList argv; // after --
+    QMap<QString, QStringList> values;
+    QSet<QString> flags;
+    QString error;
+};
+
+Parsed parse(const QStringList& args, const QStringList& valueOptions,
+             const QStringList& flagOptions) {
+    Parsed p;
+    for (int i = 0; i < args.size(); ++i) {
+        const QString& a = args[i];
+        if (a == "--") {
+            p.argv = args.mid(i + 1);
+            break;
+        }
+        if (a.startsWith('-') && a.size() > 1) {
+            QString name = a, value;
+            const bool inlineValue = a.startsWith("--") && a.contains('=');
+            if (inlineValue) {
+                name = a.left(a.indexOf('='));
+                value = a.mid(a.indexOf('=') + 1);
+            }
+            if (valueOptions.contains(name)) {
+                if (!inlineValue) {
+                    if (i + 1 >= args.size()) {
+                        p.error = name + " needs a value";
+                        return p;
+                    }
+                    value = args[++i];
+                }
+                p.values[name] << value;
+            } else if (flagOptions.contains(name) && !inlineValue) {
+                p.flags << name;
+            } else {
+                p.error = "unknown option " + name;
+                return p;
+            }
+            continue;
+        }
+        // Without "--", the first positional after the required ones starts the command.
+        p.positional << a;
+    }
+    return p;
+}
+
+QString age(const QString& iso) {
+    const QDateTime t = QDateTime::fromString(iso, Qt::ISODateWithMs);
+    if (!t.isValid())
+        return "-";
+    const qint64 s = t.secsTo(QDateTime::currentDateTimeUtc());
+    if (s < 60)
+        return QString::number(s) + "s";
+    if (s < 3600)
+        return QString::number(s / 60) + "m";
+    if (s < 86400)
+        return QString::number(s / 3600) + "h";
+    return QString::number(s / 86400) + "d";
+}
+
+const char* kUsage = R"(Usage: viv COMMAND [OPTIONS]
+
+Run untrusted code in microVM sandboxes managed by vivariumd.
+
+Commands:
+  run [--template T] [-t] [--keep] [-e K=V] [-w DIR] [-u USER] -- CMD...
+                       create a sandbox, run CMD in it, remove it (unless --keep)
+  create [--template T] [--name N]
+                       create and start a sandbox; prints its id as the last line
+  exec [-t] [-e K=V] [-w DIR] [-u USER] ID -- CMD...
+                       run CMD in a sandbox; stdin is passed through, -t gives a terminal
+  ls [--json]          list sandboxes
+  start ID | stop ID | rm ID
+  logs ID              list the runs of a sandbox
+
+The service is found through VIVARIUM_URL and VIVARIUM_TOKEN, else the local one, which
+is started when it is not running. Templates: default (Debian with python3), tiny (busybox).
+)";
+
+} // namespace
+
+VivCli::VivCli(QStringList args, QObject* parent) : QObject(parent), m_args(std::move(args)) {
+    connect(&m_client, &ApiClient::ready, this, &VivCli::dispatch);
+    connect(&m_client, &ApiClient::failed, this, [this](const QString& reason) {
+        // Refused (e.g. a wrong token) is final; unreachable may mean "not started yet".
+        if (reason.contains("token") || m_endpoint.explicitUrl) {
+            failWith(makeError("unreachable", QString("Cannot use vivariumd at %1: %2")
+                                                  .arg(m_endpoint.url.toString(), reason)));
+            return;
+        }
+        if (!m_autoStarted) {
+            const QString daemon = QCoreApplication::applicationDirPath() + "/vivariumd";
+            if (!QFileInfo(daemon).isExecutable()) {
+                failWith(makeError("unreachable", "vivariumd is not running and was not found "
+                                                  "next to viv (" + daemon + ")."));
+                return;
+            }
+            err("viv: starting vivariumd…");
+            Paths::ensureDir(Paths::dataDir());
+            QProcess p;
+            p.setProgram(daemon);
+            p.setStandardOutputFile(Paths::dataDir() + "/vivariumd.log", QIODevice::Append);
+            p.setStandardErrorFile(Paths::dataDir() + "/vivariumd.log", QIODevice::Append);
+            p.setStandardInputFile(QProcess::nullDevice());
+            if (!p.startDetached()) {
+                failWith(makeError("unreachable", "Cannot start vivariumd: " + p.errorString()));
+                return;
+            }
+            m_autoStarted = true;
+            m_connectTimer.start();
+        }
+        if (m_connectTimer.elapsed() > 20000) {
+            failWith(makeError("unreachable", "vivariumd did not come up within 20 s; see " +
+                                                  Paths::dataDir() + "/vivariumd.log"));
+            return;
+        }
+        // The service writes its endpoint file once it listens: re-read it each try.
+        QTimer::singleShot(100, this, [this] {
+            m_endpoint = ApiClient::localEndpoint();
+            m_client.open(m_endpoint);
+        });
+    });
+    connect(&m_client, &ApiClient::disconnected, this, [this] {
+        failWith(makeError("disconnected", "The connection to vivariumd was lost."));
+    });
+}
+
+void VivCli::start() {
+    if (m_args.isEmpty() || m_args.first() == "--help" || m_args.first() == "-h" ||
+        m_args.first() == "help") {
+        out(kUsage);
+        finish(m_args.isEmpty() ? 2 : 0);
+        return;
+    }
+    if (m_args.first() == "--version") {
+        out("viv " VIVARIUM_VERSION);
+        finish(0);
+        return;
+    }
+    m_command = m_args.takeFirst();
+    static const QStringList known{"run", "create", "exec", "ls", "start", "stop", "rm", "logs"};
+    if (!known.contains(m_command)) {
+        usage("unknown command '" + m_command + "'");
+        return;
+    }
+    connectService();
+}
+
+void VivCli::connectService() {
+    m_endpoint = ApiClient::localEndpoint();
+    m_connectTimer.start();
+    m_client.open(m_endpoint);
+}
+
+void VivCli::usage(const QString& problem) {
+    err("viv: " + problem + "\n\n" + kUsage);
+    finish(2);
+}
+
+void VivCli::finish(int code) {
+    m_terminal.restore();
+    m_exitCode = code;
+    QTimer::singleShot(0, qApp, [code] { QCoreApplication::exit(code); });
+}
+
+void VivCli::failWith(const Error& e) {
+    m_terminal.restore();
+    err("viv: " + e.message + (e.detail.isEmpty() ? QString() : "\n  " + e.detail));
+    cleanupAndFinish(e.code == "exec_failed" ? kExitNotRun : kExitFailure);
+}
+
+void VivCli::dispatch() {
+    if (m_command == "run")
+        cmdCreate(true);
+    else if (m_command == "create")
+        cmdCreate(false);
+    else if (m_command == "exec")
+        cmdExec({}, false);
+    else if (m_command == "ls")
+        cmdList();
+    else if (m_command == "start")
+        cmdSimple("sandbox.start", "started");
+    else if (m_command == "stop")
+        cmdSimple("sandbox.stop", "stopped");
+    else if (m_command == "rm")
+        cmdSimple("sandbox.remove", "removed");
+    else if (m_command == "logs")
+        cmdLogs();
+}
+
+void VivCli::cmdCreate(bool thenRun) {
+    const Parsed p = parse(m_args, {"--template", "--name", "-e", "--env", "-w", "--workdir", "-u", "--user"},
+                           {"-t", "--tty", "--keep", "-i"});
+    if (!p.error.isEmpty())
+        return usage(p.error);
+    if (thenRun && p.argv.isEmpty() && p.positional.isEmpty())
+        return usage("viv run needs a command: viv run -- CMD...");
+    if (!thenRun && !p.positional.isEmpty())
+        return usage("unexpected argument '" + p.positional.first() + "'");
+    QJsonObject body{{"template", p.values.value("--template").value(0, "default")}};
+    if (p.values.contains("--name"))
+        body["name"] = p.values.value("--name").last();
+    const bool showProgress = Terminal::isTerminal(STDERR_FILENO);
+    auto lastMessage = std::make_shared<QString>();
+    m_client.request(
+        "sandbox.create", body,
+        [this, thenRun, p, showProgress](Result<QJsonObject> r) {
+            if (showProgress)
+                std::fputs("\r\033[K", stderr);
+            if (!r)
+                return failWith(r.error());
+            const QString id = r->value("sandbox").toObject().value("id").toString();
+            if (!thenRun) {
+                out(id);
+                return finish(0);
+            }
+            if (!p.flags.contains("--keep"))
+                m_ephemeral = id;
+            cmdExec(id, !p.flags.contains("--keep"));
+        },
+        [lastMessage, showProgress](int percent, const QString& message) {
+            if (showProgress) {
+                std::fprintf(stderr, "\r\033[Kpreparing image: %3d%% %s", percent,
+                             qPrintable(message.left(60)));
+            } else if (message != *lastMessage) {
+                err(QString("preparing image: %1% %2").arg(percent).arg(message));
+            }
+            *lastMessage = message;
+        });
+}
+
+void VivCli::cmdExec(const QString& sandboxId, bool) {
+    const Parsed p = parse(m_args, {"--template", "--name", "-e", "--env", "-w", "--workdir", "-u", "--user"},
+                           {"-t", "--tty", "--keep", "-i"});
+    if (!p.error.isEmpty())
+        return usage(p.error);
+    QString sandbox = sandboxId;
+    QStringList argv = p.argv;
+    QStringList positional = p.positional;
+    if (sandbox.isEmpty()) {
+        if (positional.isEmpty())
+            return usage("viv exec needs a sandbox id: viv exec ID -- CMD...");
+        sandbox = positional.takeFirst();
+    }
+    if (argv.isEmpty())
+        argv = positional; // "viv exec ID echo hi" works too
+    if (argv.isEmpty())
+        return usage("no command given: viv exec ID -- CMD...");
+    const bool tty = p.flags.contains("-t") || p.flags.contains("--tty");
+    QJsonObject env;
+    for (const QString& kv : p.values.value("-e") + p.values.value("--env")) {
+        if (!kv.contains('='))
+            return usage("--env takes NAME=VALUE");
+        env[kv.left(kv.indexOf('='))] = kv.mid(kv.indexOf('=') + 1);
+    }
+    QJsonObject body{{"sandbox", sandbox},
+                     {"argv", QJsonArray::fromStringList(argv)},
+                     {"pty", tty},
+                     {"stdin", true},
+                     {"origin", "viv"}};
+    if (!env.isEmpty())
+        body["env"] = env;
+    if (const QString w = (p.values.value("-w") + p.values.value("--workdir")).value(0); !w.isEmpty())
+        body["cwd"] = w;
+    if (const QString u = (p.values.value("-u") + p.values.value("--user")).value(0); !u.isEmpty())
+        body["user"] = u;
+    if (tty) {
+        const auto [rows, cols] = Terminal::size();
+        body["rows"] = rows;
+        body["cols"] = cols;
+    }
+
+    connect(&m_client, &ApiClient::data, this,
+            [this](api::DataKind kind, quint32 channel, const QByteArray& bytes) {
+                if (channel != m_channel)
+                    return;
+                writeAll(kind == api::DataKind::Stderr ? STDERR_FILENO : STDOUT_FILENO, bytes);
+            });
+    connect(&m_client, &ApiClient::exited, this, [this](const QJsonObject& e) {
+        if (quint32(e.value("channel").toInteger()) != m_channel)
+            return;
+        m_terminal.restore();
+        const QString error = e.value("error").toString();
+        if (!error.isEmpty()) {
+            err("viv: " + error);
+            return cleanupAndFinish(error.contains("No such file") || error.contains("exec")
+                                        ? kExitNotRun
+                                        : kExitFailure);
+        }
+        if (e.contains("signal") && e.value("signal").toInt() > 0)
+            return cleanupAndFinish(128 + e.value("signal").toInt());
+        cleanupAndFinish(e.value("exit_code").toInt());
+    });
+    m_client.request("exec", body, [this, tty](Result<QJsonObject> r) {
+        if (!r)
+            return failWith(r.error());
+        m_channel = quint32(r->value("channel").toInteger());
+        if (tty && m_terminal.enterRawMode()) {
+            connect(&m_terminal, &Terminal::resized, this, [this](int rows, int cols) {
+                m_client.request("exec.resize",
+                                 {{"channel", qint64(m_channel)}, {"rows", rows}, {"cols", cols}},
+                                 {});
+            });
+        }
+        m_stdin = std::make_unique<QSocketNotifier>(STDIN_FILENO, QSocketNotifier::Read);
+        connect(m_stdin.get(), &QSocketNotifier::activated, this, [this] {
+            char buf[65536];
+            const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+            if (n > 0) {
+                m_client.sendData(m_channel, QByteArray(buf, n));
+            } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+                m_stdin->setEnabled(false);
+                m_client.sendData(m_channel, {});
+            }
+        });
+    });
+}
+
+void VivCli::cleanupAndFinish(int code) {
+    if (m_ephemeral.isEmpty() || !m_client.isConnected())
+        return finish(code);
+    const QString id = std::exchange(m_ephemeral, {});
+    m_client.request("sandbox.remove", {{"sandbox", id}}, [this, code](Result<QJsonObject> r) {
+        if (!r)
+            err("viv: could not remove the sandbox: " + r.error().message);
+        finish(code);
+    });
+}
+
+void VivCli::cmdList() {
+    const Parsed p = parse(m_args, {}, {"--json", "-q"});
+    if (!p.error.isEmpty())
+        return usage(p.error);
+    m_client.request("sandbox.list", {}, [this, p](Result<QJsonObject> r) {
+        if (!r)
+            return failWith(r.error());
+        const QJsonArray list = r->value("sandboxes").toArray();
+        if (p.flags.contains("--json")) {
+            out(QString::fromUtf8(QJsonDocument(list).toJson(QJsonDocument::Indented)).trimmed());
+            return finish(0);
+        }
+        out(QString("%1 %2 %3 %4 %5 %6")
+                .arg("ID", -9).arg("NAME", -20).arg("TEMPLATE", -9).arg("STATE", -9)
+                .arg("UPTIME", -7).arg("RUNS"));
+        for (const QJsonValue& v : list) {
+            const QJsonObject s = v.toObject();
+            out(QString("%1 %2 %3 %4 %5 %6")
+                    .arg(s.value("id").toString(), -9)
+                    .arg(s.value("name").toString(), -20)
+                    .arg(s.value("template").toString(), -9)
+                    .arg(s.value("state").toString(), -9)
+                    .arg(s.contains("ready_since") ? age(s.value("ready_since").toString()) : "-", -7)
+                    .arg(s.value("runs").toInt()));
+        }
+        finish(0);
+    });
+}
+
+void VivCli::cmdSimple(const QString& type, const QString& verb) {
+    const Parsed p = parse(m_args, {}, {});
+    if (!p.error.isEmpty())
+        return usage(p.error);
+    if (p.positional.size() != 1)
+        return usage("viv " + m_command + " takes one sandbox id");
+    const QString id = p.positional.first();
+    m_client.request(type, {{"sandbox", id}}, [this, id, verb](Result<QJsonObject> r) {
+        if (!r)
+            return failWith(r.error());
+        err(id + " " + verb);
+        finish(0);
+    });
+}
+
+void VivCli::cmdLogs() {
+    const Parsed p = parse(m_args, {}, {"--json"});
+    if (!p.error.isEmpty())
+        return usage(p.error);
+    if (p.positional.size() != 1)
+        return usage("viv logs takes one sandbox id");
+    m_client.request("run.list", {{"sandbox", p.positional.first()}}, [this, p](Result<QJsonObject> r) {
+        if (!r)
+            return failWith(r.error());
+        const QJsonArray runs = r->value("runs").toArray();
+        if (p.flags.contains("--json")) {
+            out(QString::fromUtf8(QJsonDocument(runs).toJson(QJsonDocument::Indented)).trimmed());
+            return finish(0);
+        }
+        out(QString("%1 %2 %3 %4").arg("RUN", -5).arg("STARTED", -24).arg("EXIT", -8).arg("COMMAND"));
+        for (const QJsonValue& v : runs) {
+            const QJsonObject o = v.toObject();
+            QString status = o.contains("exit_code") ? QString::number(o.value("exit_code").toInt())
+                             : o.contains("signal")  ? "sig " + QString::number(o.value("signal").toInt())
+                             : o.contains("error")   ? "error"
+                                                     : "running";
+            QStringList argv;
+            for (const QJsonValue& a : o.value("argv").toArray())
+                argv << a.toString();
+            out(QString("%1 %2 %3 %4").arg(o.value("run").toInteger(), -5)
+                    .arg(o.value("started").toString(), -24).arg(status, -8).arg(argv.join(' ')));
+        }
+        finish(0);
+    });
+}
+
+} // namespace vivarium

@@ -1,0 +1,62 @@
+// A client of vivariumd's WebSocket API, used by `viv` and the desktop app (the same API an
+// agent uses). Requests are matched to replies by id; progress, events, run data and exits
+// arrive as signals. Also knows how to find and auto-start the local service.
+#pragma once
+
+#include "ApiProtocol.h"
+#include "Result.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QObject>
+#include <QUrl>
+#include <QWebSocket>
+
+#include <functional>
+
+namespace vivarium {
+
+struct Endpoint {
+    QUrl url;
+    QString token;
+    bool explicitUrl = false; // from VIVARIUM_URL: never auto-start a local service for it
+};
+
+class ApiClient : public QObject {
+    Q_OBJECT
+public:
+    using Reply = std::function<void(Result<QJsonObject>)>;
+    using Progress = std::function<void(int percent, const QString& message)>;
+
+    explicit ApiClient(QObject* parent = nullptr);
+
+    // VIVARIUM_URL / VIVARIUM_TOKEN when set, else the local service's endpoint file and token.
+    static Endpoint localEndpoint();
+
+    void open(const Endpoint& endpoint);
+    bool isConnected() const { return m_ready; }
+    QJsonObject serverHello() const { return m_hello; }
+
+    qint64 request(const QString& type, QJsonObject body, Reply reply, Progress progress = {});
+    void sendData(quint32 channel, const QByteArray& data); // stdin; empty closes it
+
+signals:
+    void ready();                       // connected, authenticated, hello received
+    void failed(const QString& reason); // could not connect or was refused
+    void disconnected();
+    void event(const QJsonObject& event);
+    void data(vivarium::api::DataKind kind, quint32 channel, const QByteArray& bytes);
+    void exited(const QJsonObject& exit);
+
+private:
+    void onText(const QString& message);
+
+    QWebSocket m_socket;
+    QHash<qint64, Reply> m_replies;
+    QHash<qint64, Progress> m_progress;
+    qint64 m_nextId = 1;
+    bool m_ready = false;
+    QJsonObject m_hello;
+};
+
+} // namespace vivarium

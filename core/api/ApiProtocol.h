@@ -1,0 +1,50 @@
+// The WebSocket API's wire constants, written once and shared by the server (ApiSession),
+// the client (ApiClient) and the tests. docs/api.md documents every message.
+//
+// Text frames carry JSON objects. Binary frames carry run data:
+//   u8 kind, u32 little-endian channel, then bytes.
+//   kind 1 = stdout, 2 = stderr (server→client); kind 0 = stdin (client→server, an empty
+//   payload closes the run's stdin).
+#pragma once
+
+#include <QByteArray>
+#include <QtGlobal>
+
+#include <optional>
+
+namespace vivarium::api {
+
+inline constexpr int kVersion = 1;
+inline constexpr quint16 kDefaultPort = 8270;
+inline constexpr qint64 kMaxTextMessage = 1024 * 1024;
+inline constexpr qint64 kMaxBinaryMessage = 1024 * 1024;
+inline constexpr int kBinaryHeader = 5;
+
+enum class DataKind : quint8 { Stdin = 0, Stdout = 1, Stderr = 2 };
+
+inline QByteArray dataFrame(DataKind kind, quint32 channel, const QByteArray& data) {
+    QByteArray out;
+    out.reserve(kBinaryHeader + data.size());
+    out.append(char(kind));
+    for (int i = 0; i < 4; ++i)
+        out.append(char((channel >> (8 * i)) & 0xff));
+    out.append(data);
+    return out;
+}
+
+struct DataFrame {
+    DataKind kind;
+    quint32 channel;
+    QByteArray data;
+};
+
+inline std::optional<DataFrame> parseDataFrame(const QByteArray& frame) {
+    if (frame.size() < kBinaryHeader || quint8(frame[0]) > 2)
+        return std::nullopt;
+    quint32 channel = 0;
+    for (int i = 0; i < 4; ++i)
+        channel |= quint32(quint8(frame[1 + i])) << (8 * i);
+    return DataFrame{DataKind(quint8(frame[0])), channel, frame.mid(kBinaryHeader)};
+}
+
+} // namespace vivarium::api

@@ -1,0 +1,36 @@
+// Builds the libvirt domain XML of a sandbox's microVM from a plain description. Pure:
+// no libvirt, no file access, so it is checked against golden files in tests/data/.
+// The shape follows what DESIGN.md measured to boot microvm through libvirt 9.0.
+#pragma once
+
+#include "LibvirtConnection.h"
+
+#include <QString>
+
+#include <optional>
+
+namespace vivarium {
+
+struct DomainSpec {
+    QString name;
+    QString uuid; // empty: libvirt picks one
+    Accelerator accelerator = Accelerator::Tcg;
+    int vcpus = 1;
+    int memoryMiB = 256;
+    QString kernel;
+    QString initrd;
+    QString cmdline;
+    QString diskPath;     // qcow2 overlay
+    QString channelPath;  // host unix socket of the agent's virtio-serial port
+    QString consoleLog;   // serial console file
+    int tcgCacheMiB = 32; // bounded TCG translation cache (host memory per VM)
+    std::optional<std::pair<uint, uint>> dacOwner; // run QEMU as this uid:gid (root daemons)
+    QString metadataXml;  // our <vivarium:sandbox> element (namespace declared inside)
+};
+
+QString domainXml(const DomainSpec& spec);
+
+// Escapes a value for an XML text node or attribute.
+QString xmlEscape(const QString& text);
+
+} // namespace vivarium

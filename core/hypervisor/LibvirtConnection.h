@@ -1,0 +1,73 @@
+// The one place that includes libvirt. Owns a virConnect, bridges libvirt's event loop
+// (run on its own thread) into Qt signals, and offers the few domain operations the
+// sandbox layer needs as Result-returning calls. The calls block: callers run them off the
+// GUI/API thread (see SandboxManager). Errors are captured right after the call that failed.
+#pragma once
+
+#include "Result.h"
+
+#include <QHash>
+#include <QList>
+#include <QMutex>
+#include <QObject>
+#include <QString>
+
+struct _virConnect;
+
+namespace vivarium {
+
+enum class DomainState { Unknown, Running, Paused, ShutOff, Crashed, ShuttingDown, Other };
+QString domainStateName(DomainState state);
+
+struct DomainInfo {
+    QString name;
+    DomainState state = DomainState::Unknown;
+    QString metadata; // our <vivarium:sandbox> element, empty when the domain has none
+    qint64 vmmPid = 0;
+};
+
+enum class Accelerator { Kvm, Tcg };
+QString acceleratorName(Accelerator a);
+
+class LibvirtConnection : public QObject {
+    Q_OBJECT
+public:
+    static constexpr const char* kMetadataUri = "https://vivarium.dev/xmlns/sandbox/1";
+    static constexpr const char* kMetadataPrefix = "vivarium";
+
+    explicit LibvirtConnection(QObject* parent = nullptr);
+    ~LibvirtConnection() override;
+
+    Status open(const QString& uri);
+    bool isOpen() const;
+    QString uri() const { return m_uri; }
+
+    // Whether libvirt offers KVM for a microvm guest (it may still fail to run one: probe).
+    bool kvmOffered();
+
+    Status defineDomain(const QString& xml);
+    Status startDomain(const QString& name);
+    Status destroyDomain(const QString& name);
+    Status undefineDomain(const QString& name);
+    Result<DomainState> domainState(const QString& name);
+    Result<bool> domainExists(const QString& name);
+    Result<QList<DomainInfo>> listDomains(const QString& namePrefix);
+    // Resident memory of the domain's QEMU process in bytes (0 when unknown).
+    qint64 vmmResidentBytes(const QString& name);
+
+signals:
+    // Queued onto this object's thread from libvirt's event thread.
+    void domainStopped(const QString& name, const QString& reason);
+    void domainStarted(const QString& name);
+    void connectionClosed(const QString& reason);
+
+private:
+    friend struct LibvirtCallbacks;
+    Error lastError(const QString& what) const;
+
+    _virConnect* m_conn = nullptr;
+    QString m_uri;
+    int m_lifecycleCallback = -1;
+};
+
+} // namespace vivarium

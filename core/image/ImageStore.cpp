@@ -1,0 +1,126 @@
+#include "ImageStore.h"
+
+#include "Log.h"
+#include "Paths.h"
+
+#include <QFileInfo>
+#include <QPointer>
+
+namespace vivarium {
+
+ImageStore::ImageStore(QObject* parent) : QObject(parent) {}
+
+GuestArtifacts ImageStore::artifacts(const QString& image) const {
+    return {Paths::kernelDir() + "/vmlinuz", Paths::kernelDir() + "/initramfs.cpio.gz",
+            Paths::imagesDir() + "/" + image + "/rootfs.img"};
+}
+
+QList<QStringList> ImageStore::pendingSteps(const QString& image) const {
+    const GuestArtifacts a = artifacts(image);
+    const QString agent = Paths::helperProgram("vivarium-agent");
+    QList<QStringList> steps;
+    if (!QFileInfo::exists(a.kernel))
+        steps << QStringList{"kernel", Paths::kernelDir()};
+    const QFileInfo initrd(a.initrd);
+    if (!initrd.exists() || steps.size() ||
+        (!agent.isEmpty() && QFileInfo(agent).lastModified() > initrd.lastModified()))
+        steps << QStringList{"initramfs", agent, Paths::kernelDir(), a.initrd};
+    if (!QFileInfo::exists(a.rootfs))
+        steps << QStringList{"rootfs", image, a.rootfs};
+    return steps;
+}
+
+void ImageStore::ensure(const QString& image, Progress progress, Done done, QObject* context) {
+    if (!builtinImages().contains(image)) {
+        done(makeError("unknown_image",
+                       QString("There is no image named '%1'. Built-in images: %2.")
+                           .arg(image, builtinImages().join(", "))));
+        return;
+    }
+    m_queue.push_back({image, std::move(progress), std::move(done), context});
+    if (!m_process)
+        runNext();
+}
+
+void ImageStore::runNext() {
+    while (!m_queue.empty()) {
+        Request& r = m_queue.front();
+        m_steps = pendingSteps(r.image);
+        m_stepIndex = 0;
+        if (m_steps.isEmpty()) {
+            finishFront(artifacts(r.image));
+            continue;
+        }
+        const QString tool = Paths::helperProgram("vivarium-image");
+        if (tool.isEmpty()) {
+            finishFront(makeError("missing_helper",
+                                  "Cannot build guest images: the vivarium-image helper is not "
+                                  "installed next to vivariumd. Reinstall Vivarium."));
+            continue;
+        }
+        if (Paths::helperProgram("vivarium-agent").isEmpty()) {
+            finishFront(makeError("missing_helper",
+                                  "Cannot build the guest initramfs: vivarium-agent is not "
+                                  "installed next to vivariumd. Reinstall Vivarium."));
+            continue;
+        }
+        m_process = new QProcess(this);
+        m_process->setProgram(tool);
+        m_stderr.clear();
+        connect(m_process, &QProcess::readyReadStandardOutput, this, [this] {
+            while (m_process->canReadLine()) {
+                const QString line = QString::fromUtf8(m_process->readLine()).trimmed();
+                if (!line.startsWith("progress ") || m_queue.empty())
+                    continue;
+                const QString rest = line.mid(9);
+                const int space = rest.indexOf(' ');
+                const int stepPercent = rest.left(space).toInt();
+                const int overall =
+                    (m_stepIndex * 100 + std::clamp(stepPercent, 0, 100)) / int(m_steps.size());
+                const QString msg = space > 0 ? rest.mid(space + 1) : QString();
+                for (const Request& q : m_queue)
+                    if (q.context && q.progress && q.image == m_queue.front().image)
+                        q.progress(overall, msg);
+            }
+        });
+        connect(m_process, &QProcess::readyReadStandardError, this,
+                [this] { m_stderr += m_process->readAllStandardError(); });
+        connect(m_process, &QProcess::finished, this, [this](int code, QProcess::ExitStatus st) {
+            m_process->deleteLater();
+            m_process = nullptr;
+            if (st != QProcess::NormalExit || code != 0) {
+                const QString step = m_steps.value(m_stepIndex).value(0);
+                finishFront(makeError("image_build_failed",
+                                      QString("Building the guest %1 failed (exit %2). See the "
+                                              "detail; fix it and try again.")
+                                          .arg(step)
+                                          .arg(code),
+                                      QString::fromUtf8(m_stderr.right(4000)).trimmed()));
+                runNext();
+                return;
+            }
+            // Recompute what is still missing; a step that "succeeded" without producing
+            // its artifact would repeat forever, so that is an error.
+            const QStringList done = m_steps.value(m_stepIndex);
+            if (pendingSteps(m_queue.front().image).value(0) == done) {
+                finishFront(makeError("image_build_failed",
+                                      "The guest " + done.value(0) +
+                                          " step finished without producing its output."));
+            }
+            runNext();
+        });
+        qCInfo(lcImage) << "building:" << m_steps.at(m_stepIndex).join(' ');
+        m_process->setArguments(m_steps.at(m_stepIndex));
+        m_process->start();
+        return;
+    }
+}
+
+void ImageStore::finishFront(Result<GuestArtifacts> result) {
+    Request r = std::move(m_queue.front());
+    m_queue.pop_front();
+    if (r.context)
+        r.done(std::move(result));
+}
+
+} // namespace vivarium

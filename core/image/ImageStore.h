@@ -1,0 +1,59 @@
+// Guest artifacts on disk: the kernel and its modules (from Debian's kernel package), the
+// initramfs carrying vivarium-agent, and one ext4 root filesystem per image (the base that
+// sandbox overlays point at). Missing or stale artifacts are built on first use by the
+// `vivarium-image` helper, one build at a time, with progress reported to every waiter.
+#pragma once
+
+#include "Result.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+
+#include <deque>
+#include <functional>
+
+namespace vivarium {
+
+struct GuestArtifacts {
+    QString kernel;
+    QString initrd;
+    QString rootfs;
+};
+
+class ImageStore : public QObject {
+    Q_OBJECT
+public:
+    using Progress = std::function<void(int percent, const QString& message)>;
+    using Done = std::function<void(Result<GuestArtifacts>)>;
+
+    explicit ImageStore(QObject* parent = nullptr);
+
+    static QStringList builtinImages() { return {"tiny", "default"}; }
+    GuestArtifacts artifacts(const QString& image) const;
+    // What is missing or stale for `image`, as vivarium-image argument lists.
+    QList<QStringList> pendingSteps(const QString& image) const;
+
+    // Calls `done` (on this object's thread) once every artifact of `image` is in place.
+    void ensure(const QString& image, Progress progress, Done done, QObject* context);
+
+private:
+    struct Request {
+        QString image;
+        Progress progress;
+        Done done;
+        QPointer<QObject> context;
+    };
+    void runNext();
+    void finishFront(Result<GuestArtifacts> result);
+
+    std::deque<Request> m_queue;
+    QProcess* m_process = nullptr;
+    QList<QStringList> m_steps;
+    int m_stepIndex = 0;
+    QByteArray m_stderr;
+};
+
+} // namespace vivarium

@@ -1,0 +1,38 @@
+// A command run in a sandbox, live or finished: its on-disk record plus the signals that
+// let any number of watchers follow it (an API session, the GUI). Output is stored before
+// it is emitted, so a late watcher replays the record and then follows the signals.
+#pragma once
+
+#include "RunRecord.h"
+
+#include <QObject>
+
+#include <memory>
+
+namespace vivarium {
+
+class Run : public QObject {
+    Q_OBJECT
+public:
+    Run(std::unique_ptr<RunRecord> record, QObject* parent);
+
+    const RunInfo& info() const { return m_record->info(); }
+    quint32 seq() const { return info().seq; }
+    QString dir() const { return m_record->dir(); }
+    bool finished() const { return info().finished(); }
+    qint64 pid() const { return m_pid; }
+
+    void setPid(qint64 pid) { m_pid = pid; }
+    void addOutput(OutputKind kind, const QByteArray& data);
+    void finish(std::optional<int> exitCode, int signal, const QString& error = {});
+
+signals:
+    void output(vivarium::OutputKind kind, const QByteArray& data);
+    void exited();
+
+private:
+    std::unique_ptr<RunRecord> m_record;
+    qint64 m_pid = 0;
+};
+
+} // namespace vivarium

@@ -1,0 +1,153 @@
+#include "RunRecord.h"
+
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSaveFile>
+
+namespace vivarium {
+
+namespace {
+constexpr qint64 kMaxRecordChunk = 16 * 1024 * 1024;
+
+Status writeJsonAtomically(const QString& path, const QJsonObject& o) {
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+        return makeError("io_error", "Cannot write " + path, f.errorString());
+    f.write(QJsonDocument(o).toJson());
+    if (!f.commit())
+        return makeError("io_error", "Cannot write " + path, f.errorString());
+    return {};
+}
+} // namespace
+
+QJsonObject RunInfo::toJson() const {
+    QJsonObject o{{"seq", qint64(seq)},
+                  {"argv", QJsonArray::fromStringList(argv)},
+                  {"origin", origin},
+                  {"pty", pty},
+                  {"started", started.toString(Qt::ISODateWithMs)},
+                  {"output_bytes", outputBytes}};
+    if (ended)
+        o["ended"] = ended->toString(Qt::ISODateWithMs);
+    if (exitCode)
+        o["exit_code"] = *exitCode;
+    if (signal)
+        o["signal"] = signal;
+    if (!error.isEmpty())
+        o["error"] = error;
+    return o;
+}
+
+Result<RunInfo> RunInfo::fromJson(const QJsonObject& o) {
+    RunInfo r;
+    if (!o.value("seq").isDouble() || !o.value("argv").isArray())
+        return makeError("corrupt_record", "Run record is missing 'seq' or 'argv'");
+    r.seq = quint32(o.value("seq").toInteger());
+    for (const auto& a : o.value("argv").toArray())
+        r.argv << a.toString();
+    r.origin = o.value("origin").toString();
+    r.pty = o.value("pty").toBool();
+    r.started = QDateTime::fromString(o.value("started").toString(), Qt::ISODateWithMs);
+    if (o.contains("ended"))
+        r.ended = QDateTime::fromString(o.value("ended").toString(), Qt::ISODateWithMs);
+    if (o.contains("exit_code"))
+        r.exitCode = o.value("exit_code").toInt();
+    r.signal = o.value("signal").toInt();
+    r.error = o.value("error").toString();
+    r.outputBytes = o.value("output_bytes").toInteger();
+    return r;
+}
+
+RunRecord::RunRecord(QString dir, RunInfo info) : m_dir(std::move(dir)), m_info(std::move(info)) {
+    m_output.setFileName(m_dir + "/output.log");
+}
+
+Result<std::unique_ptr<RunRecord>> RunRecord::create(const QString& dir, RunInfo info) {
+    if (!QDir().mkpath(dir))
+        return makeError("io_error", "Cannot create the run record directory " + dir);
+    std::unique_ptr<RunRecord> r(new RunRecord(dir, std::move(info)));
+    if (!r->m_output.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return makeError("io_error", "Cannot create " + r->m_output.fileName(),
+                         r->m_output.errorString());
+    if (auto s = r->saveMeta(); !s)
+        return s.error();
+    return r;
+}
+
+Result<std::unique_ptr<RunRecord>> RunRecord::open(const QString& dir) {
+    QFile meta(dir + "/meta.json");
+    if (!meta.open(QIODevice::ReadOnly))
+        return makeError("not_found", "No run record at " + dir, meta.errorString());
+    QJsonParseError pe;
+    const auto doc = QJsonDocument::fromJson(meta.readAll(), &pe);
+    if (!doc.isObject())
+        return makeError("corrupt_record", "Run record " + dir + "/meta.json is not valid JSON",
+                         pe.errorString());
+    auto info = RunInfo::fromJson(doc.object());
+    if (!info)
+        return info.error().wrap(dir);
+    std::unique_ptr<RunRecord> r(new RunRecord(dir, std::move(info.value())));
+    if (!r->m_output.open(QIODevice::WriteOnly | QIODevice::Append))
+        return makeError("io_error", "Cannot open " + r->m_output.fileName(),
+                         r->m_output.errorString());
+    r->m_info.outputBytes = 0;
+    // The output file is the truth for byte counts (meta.json may lag after a crash).
+    replay(dir, [&](OutputKind, const QByteArray& d) {
+        r->m_info.outputBytes += d.size();
+        return true;
+    });
+    return r;
+}
+
+Status RunRecord::appendOutput(OutputKind kind, const QByteArray& data) {
+    if (data.isEmpty())
+        return {};
+    char header[5];
+    header[0] = char(kind);
+    const quint32 n = quint32(data.size());
+    for (int i = 0; i < 4; ++i)
+        header[1 + i] = char((n >> (8 * i)) & 0xff);
+    if (m_output.write(header, 5) != 5 || m_output.write(data) != data.size())
+        return makeError("io_error", "Cannot store run output (is the disk full?)",
+                         m_output.errorString());
+    m_output.flush();
+    m_info.outputBytes += data.size();
+    return {};
+}
+
+Status RunRecord::finish(std::optional<int> exitCode, int signal, const QString& error) {
+    m_info.ended = QDateTime::currentDateTimeUtc();
+    m_info.exitCode = exitCode;
+    m_info.signal = signal;
+    m_info.error = error;
+    m_output.flush();
+    return saveMeta();
+}
+
+Status RunRecord::saveMeta() { return writeJsonAtomically(m_dir + "/meta.json", m_info.toJson()); }
+
+Status RunRecord::replay(const QString& dir,
+                         const std::function<bool(OutputKind, const QByteArray&)>& sink) {
+    QFile f(dir + "/output.log");
+    if (!f.open(QIODevice::ReadOnly))
+        return makeError("not_found", "No output stored for run " + dir, f.errorString());
+    for (;;) {
+        const QByteArray header = f.read(5);
+        if (header.size() < 5)
+            return {}; // end, or a record torn by a crash: stop at the last whole one
+        const auto kind = OutputKind(quint8(header[0]));
+        quint32 n = 0;
+        for (int i = 0; i < 4; ++i)
+            n |= quint32(quint8(header[1 + i])) << (8 * i);
+        if ((kind != OutputKind::Stdout && kind != OutputKind::Stderr) || n > kMaxRecordChunk)
+            return makeError("corrupt_record", "Run output " + dir + "/output.log is corrupt");
+        const QByteArray data = f.read(n);
+        if (data.size() < qint64(n))
+            return {};
+        if (!sink(kind, data))
+            return {};
+    }
+}
+
+} // namespace vivarium

@@ -1,0 +1,67 @@
+// One command run in a sandbox, as kept on disk: what ran, who ran it, when, how it ended,
+// and its output. Output is appended to an append-only file of records
+// (u8 kind, u32 little-endian length, bytes) so it can be replayed byte-exact and survives a
+// service restart; meta.json holds the rest. Directory layout:
+//   <sandbox dir>/runs/<seq>/meta.json, output.log
+#pragma once
+
+#include "Result.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace vivarium {
+
+enum class OutputKind : quint8 { Stdout = 1, Stderr = 2 };
+
+struct RunInfo {
+    quint32 seq = 0; // also the guest stream id
+    QStringList argv;
+    QString origin; // who asked: "viv", "api", a client's name
+    bool pty = false;
+    QDateTime started;
+    std::optional<QDateTime> ended;
+    std::optional<int> exitCode;
+    int signal = 0;
+    QString error; // set when the run could not start or was lost
+    qint64 outputBytes = 0;
+
+    bool finished() const { return ended.has_value(); }
+    QJsonObject toJson() const;
+    static Result<RunInfo> fromJson(const QJsonObject& o);
+};
+
+class RunRecord {
+public:
+    // Creates a new record directory and writes meta.json.
+    static Result<std::unique_ptr<RunRecord>> create(const QString& dir, RunInfo info);
+    // Opens an existing record (output appends continue at the end).
+    static Result<std::unique_ptr<RunRecord>> open(const QString& dir);
+
+    const RunInfo& info() const { return m_info; }
+    QString dir() const { return m_dir; }
+
+    Status appendOutput(OutputKind kind, const QByteArray& data);
+    Status finish(std::optional<int> exitCode, int signal, const QString& error = {});
+    Status saveMeta();
+
+    // Replays the stored output in order; stops early when `sink` returns false.
+    static Status replay(const QString& dir,
+                         const std::function<bool(OutputKind, const QByteArray&)>& sink);
+
+private:
+    RunRecord(QString dir, RunInfo info);
+    QString m_dir;
+    RunInfo m_info;
+    QFile m_output;
+};
+
+} // namespace vivarium

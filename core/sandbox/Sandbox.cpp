@@ -1,0 +1,387 @@
+#include "Sandbox.h"
+
+#include "Log.h"
+#include "SandboxManager.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSaveFile>
+
+namespace vivarium {
+
+using protocol::FrameType;
+
+QJsonObject SandboxConfig::toJson() const {
+    return {{"id", id},
+            {"name", name},
+            {"template", templateName},
+            {"image", image},
+            {"vcpus", vcpus},
+            {"memory_mib", memoryMiB},
+            {"created", created.toString(Qt::ISODateWithMs)},
+            {"next_seq", qint64(nextSeq)}};
+}
+
+Result<SandboxConfig> SandboxConfig::fromJson(const QJsonObject& o) {
+    SandboxConfig c;
+    c.id = o.value("id").toString();
+    c.name = o.value("name").toString();
+    c.templateName = o.value("template").toString();
+    c.image = o.value("image").toString();
+    c.vcpus = o.value("vcpus").toInt(1);
+    c.memoryMiB = o.value("memory_mib").toInt(256);
+    c.created = QDateTime::fromString(o.value("created").toString(), Qt::ISODateWithMs);
+    c.nextSeq = quint32(o.value("next_seq").toInteger(1));
+    if (c.id.isEmpty() || c.image.isEmpty())
+        return makeError("corrupt_record", "sandbox.json lacks 'id' or 'image'");
+    return c;
+}
+
+Sandbox::Sandbox(SandboxConfig config, QString dir, SandboxManager* manager)
+    : QObject(manager), m_config(std::move(config)), m_dir(std::move(dir)), m_manager(manager) {
+    m_watchdog.setSingleShot(true);
+    m_stopTimer.setSingleShot(true);
+    connect(&m_watchdog, &QTimer::timeout, this, [this] {
+        onBootFailed(QString("the guest agent did not answer within %1 s")
+                         .arg(m_watchdog.interval() / 1000.0));
+    });
+    connect(&m_stopTimer, &QTimer::timeout, this, [this] {
+        qCWarning(lcSandbox) << id() << "did not power off in time; destroying it";
+        m_manager->runLibvirt<Result<DomainState>>(
+            this,
+            [name = domainName()](LibvirtConnection& c) -> Result<DomainState> {
+                if (auto s = c.destroyDomain(name); !s)
+                    return s.error();
+                return c.domainState(name);
+            },
+            [this](Result<DomainState> st) {
+                // A domain that was not running sends no stop event: settle here.
+                if (m_state == SandboxState::Stopping && (!st || *st == DomainState::ShutOff))
+                    markStopped("destroyed");
+            });
+    });
+    connect(&m_channel, &GuestChannel::hello, this,
+            [this](const protocol::Hello& h) { onHello(h, false); });
+    connect(&m_channel, &GuestChannel::synced, this,
+            [this](const protocol::Hello& h) { onHello(h, true); });
+    connect(&m_channel, &GuestChannel::connected, this, [this] {
+        if (m_resyncing)
+            m_channel.sync();
+    });
+    connect(&m_channel, &GuestChannel::failed, this, [this](const QString& why) {
+        if (m_state == SandboxState::Booting)
+            onBootFailed("cannot connect to the guest channel: " + why);
+    });
+    connect(&m_channel, &GuestChannel::disconnected, this, [this] {
+        if (m_state == SandboxState::Ready)
+            qCInfo(lcSandbox) << id() << "guest channel closed";
+    });
+    connect(&m_channel, &GuestChannel::streamFrame, this, &Sandbox::onStreamFrame);
+}
+
+Sandbox::~Sandbox() = default;
+
+QJsonObject Sandbox::toJson() const {
+    QJsonObject o = m_config.toJson();
+    o.remove("next_seq");
+    o["state"] = stateName(m_state);
+    o["runs"] = int(m_runs.size());
+    if (!m_lastError.isEmpty())
+        o["error"] = m_lastError;
+    if (m_readySince.isValid())
+        o["ready_since"] = m_readySince.toString(Qt::ISODateWithMs);
+    if (!m_agent.isEmpty())
+        o["agent"] = m_agent;
+    o["accelerator"] = acceleratorName(m_manager->accelerator());
+    return o;
+}
+
+Status Sandbox::saveConfig() const {
+    QSaveFile f(m_dir + "/sandbox.json");
+    if (!f.open(QIODevice::WriteOnly))
+        return makeError("io_error", "Cannot write " + f.fileName(), f.errorString());
+    f.write(QJsonDocument(m_config.toJson()).toJson());
+    if (!f.commit())
+        return makeError("io_error", "Cannot write " + f.fileName(), f.errorString());
+    return {};
+}
+
+void Sandbox::setState(SandboxState s, const QString& error) {
+    m_lastError = error;
+    if (s == SandboxState::Ready)
+        m_readySince = QDateTime::currentDateTimeUtc();
+    else if (s != SandboxState::Stopping)
+        m_readySince = {};
+    if (s == m_state && error.isEmpty())
+        return;
+    m_state = s;
+    qCInfo(lcSandbox) << id() << "is" << stateName(s) << error;
+    emit stateChanged(s);
+}
+
+void Sandbox::finishPending(Status status) {
+    const auto pending = std::exchange(m_pending, {});
+    for (const Done& d : pending)
+        d(status);
+}
+
+void Sandbox::start(Done done) {
+    if (auto s = checkVerb(id(), m_state, SandboxVerb::Start); !s) {
+        done(s);
+        return;
+    }
+    m_pending.append(std::move(done));
+    m_bootAttempt = 0;
+    boot();
+}
+
+void Sandbox::boot() {
+    ++m_bootAttempt;
+    setState(SandboxState::Booting);
+    QFile::remove(consoleLog());
+    m_resyncing = false;
+    const QString xml = m_manager->domainXmlFor(*this);
+    m_manager->runLibvirt(
+        this,
+        [name = domainName(), xml](LibvirtConnection& c) -> Status {
+            // Re-define each boot so kernel, accelerator and cmdline follow the host's
+            // current settings; the disk overlay carries the state.
+            if (auto s = c.defineDomain(xml); !s)
+                return s;
+            return c.startDomain(name);
+        },
+        [this](Status s) {
+            if (m_state != SandboxState::Booting)
+                return;
+            if (!s) {
+                setState(SandboxState::Error, s.error().text());
+                finishPending(s);
+                return;
+            }
+            m_watchdog.start(m_manager->bootTimeoutMs());
+            m_channel.connectTo(channelPath());
+        });
+}
+
+void Sandbox::onBootFailed(const QString& why) {
+    if (m_state != SandboxState::Booting)
+        return;
+    m_watchdog.stop();
+    m_channel.close();
+    const int maxAttempts = m_manager->bootAttempts();
+    qCWarning(lcSandbox) << id() << "boot attempt" << m_bootAttempt << "failed:" << why;
+    m_manager->runLibvirt(
+        this, [name = domainName()](LibvirtConnection& c) { return c.destroyDomain(name); },
+        [this, why, maxAttempts](Status) {
+            if (m_state != SandboxState::Booting)
+                return;
+            if (m_bootAttempt < maxAttempts) {
+                boot();
+                return;
+            }
+            const Error e = makeError(
+                "boot_failed",
+                QString("Sandbox %1 did not boot: %2 (%3 attempts). The guest console log is %4.")
+                    .arg(id(), why)
+                    .arg(m_bootAttempt)
+                    .arg(consoleLog()));
+            setState(SandboxState::Error, e.message);
+            finishPending(e);
+        });
+}
+
+void Sandbox::adoptRunning() {
+    setState(SandboxState::Booting);
+    m_bootAttempt = m_manager->bootAttempts(); // a resync failure is not retried by rebooting
+    m_resyncing = true;
+    m_watchdog.start(m_manager->bootTimeoutMs());
+    m_channel.connectTo(channelPath());
+}
+
+void Sandbox::onHello(const protocol::Hello& hello, bool resync) {
+    if (m_state != SandboxState::Booting)
+        return;
+    if (hello.version != protocol::kVersion) {
+        onBootFailed(QString("the guest agent speaks protocol version %1, this host %2")
+                         .arg(hello.version)
+                         .arg(protocol::kVersion));
+        return;
+    }
+    m_watchdog.stop();
+    m_agent = QString::fromStdString(hello.agent);
+    if (resync) {
+        // Runs the agent still runs stay live; the others ended while nobody listened.
+        for (Run* r : std::as_const(m_runs))
+            if (!r->finished() &&
+                std::find(hello.streams.begin(), hello.streams.end(), r->seq()) ==
+                    hello.streams.end())
+                r->finish(std::nullopt, 0, "lost: the run ended while vivariumd was not running");
+    }
+    setState(SandboxState::Ready);
+    finishPending({});
+}
+
+void Sandbox::stop(Done done) {
+    if (auto s = checkVerb(id(), m_state, SandboxVerb::Stop); !s) {
+        done(s);
+        return;
+    }
+    const bool graceful = m_state == SandboxState::Ready && m_channel.isConnected();
+    m_watchdog.stop();
+    // A boot in progress hands its waiters the outcome of this stop.
+    finishPending(makeError("stopped", "Sandbox " + id() + " was stopped while it booted."));
+    m_pending.append(std::move(done));
+    setState(SandboxState::Stopping);
+    if (graceful) {
+        m_channel.send(FrameType::Shutdown, 0,
+                       QByteArray::fromStdString(protocol::shutdownJson("poweroff")));
+        m_stopTimer.start(m_manager->stopTimeoutMs());
+    } else {
+        m_stopTimer.start(0);
+    }
+}
+
+void Sandbox::markStopped(const QString& reason) {
+    failLiveRuns("lost: the sandbox stopped (" + reason + ")");
+    if (m_state == SandboxState::Stopped)
+        return;
+    m_stopTimer.stop();
+    m_watchdog.stop();
+    m_channel.close();
+    failLiveRuns("lost: the sandbox stopped (" + reason + ")");
+    if (m_state == SandboxState::Booting) {
+        onBootFailed("the virtual machine stopped during boot (" + reason + ")");
+        return;
+    }
+    if (m_state == SandboxState::Removing)
+        return;
+    const bool expected = m_state == SandboxState::Stopping;
+    setState(SandboxState::Stopped,
+             expected ? QString() : "the virtual machine stopped unexpectedly (" + reason + ")");
+    finishPending({});
+}
+
+void Sandbox::failLiveRuns(const QString& why) {
+    for (Run* r : std::as_const(m_runs))
+        if (!r->finished()) {
+            r->finish(std::nullopt, 0, why);
+            emit runFinished(r);
+        }
+}
+
+Result<Run*> Sandbox::exec(const ExecOptions& o) {
+    if (auto s = checkVerb(id(), m_state, SandboxVerb::Exec); !s)
+        return s.error();
+    if (o.argv.isEmpty() || o.argv.first().isEmpty())
+        return makeError("bad_request", "Nothing to run: the command is empty.");
+    protocol::ExecRequest req;
+    for (const QString& a : o.argv)
+        req.argv.push_back(a.toStdString());
+    for (auto it = o.env.begin(); it != o.env.end(); ++it)
+        req.env[it.key().toStdString()] = it.value().toStdString();
+    req.cwd = o.cwd.toStdString();
+    req.user = o.user.toStdString();
+    req.pty = o.pty;
+    req.rows = quint16(std::clamp(o.rows, 1, 1000));
+    req.cols = quint16(std::clamp(o.cols, 1, 1000));
+    const std::string payload = protocol::toJson(req);
+    if (payload.size() > protocol::kMaxPayload)
+        return makeError("bad_request", "The command, its arguments and environment are too large.");
+
+    RunInfo info;
+    info.seq = m_config.nextSeq++;
+    info.argv = o.argv;
+    info.origin = o.origin;
+    info.pty = o.pty;
+    info.started = QDateTime::currentDateTimeUtc();
+    if (auto s = saveConfig(); !s)
+        return s.error();
+    auto record = RunRecord::create(m_dir + "/runs/" + QString::number(info.seq), info);
+    if (!record)
+        return record.error();
+    auto* run = new Run(std::move(record.value()), this);
+    m_runs.insert(info.seq, run);
+    m_channel.send(FrameType::Exec, info.seq, QByteArray::fromStdString(payload));
+    emit runStarted(run);
+    return run;
+}
+
+void Sandbox::writeStdin(quint32 seq, const QByteArray& data) {
+    if (Run* r = m_runs.value(seq); r && !r->finished())
+        m_channel.sendStreamData(FrameType::Stdin, seq, data);
+}
+
+void Sandbox::resize(quint32 seq, int rows, int cols) {
+    if (Run* r = m_runs.value(seq); r && !r->finished())
+        m_channel.send(FrameType::Resize, seq,
+                       QByteArray::fromStdString(protocol::resizeJson(
+                           quint16(std::clamp(rows, 1, 1000)), quint16(std::clamp(cols, 1, 1000)))));
+}
+
+void Sandbox::signal(quint32 seq, int sig) {
+    if (Run* r = m_runs.value(seq); r && !r->finished())
+        m_channel.send(FrameType::Signal, seq,
+                       QByteArray::fromStdString(protocol::signalJson(sig)));
+}
+
+QList<Run*> Sandbox::runs() const { return m_runs.values(); }
+
+void Sandbox::onStreamFrame(const protocol::Frame& f) {
+    Run* run = m_runs.value(f.stream);
+    if (!run || run->finished()) {
+        // Never trust a stream id from the guest: unknown ones are dropped, not created.
+        qCDebug(lcGuest) << id() << "frame for unknown stream" << f.stream;
+        return;
+    }
+    const QByteArray bytes(reinterpret_cast<const char*>(f.payload.data()),
+                           qsizetype(f.payload.size()));
+    switch (f.type) {
+    case FrameType::Started:
+        run->setPid(QJsonDocument::fromJson(bytes).object().value("pid").toInteger());
+        return;
+    case FrameType::Stdout:
+        run->addOutput(OutputKind::Stdout, bytes);
+        return;
+    case FrameType::Stderr:
+        run->addOutput(OutputKind::Stderr, bytes);
+        return;
+    case FrameType::Exit: {
+        auto st = protocol::parseExitStatus(f.payloadText());
+        m_channel.forgetStream(f.stream);
+        if (!st)
+            run->finish(std::nullopt, 0, "the guest sent a malformed exit status");
+        else
+            run->finish(st->signal ? std::nullopt : std::optional<int>(st->code), st->signal);
+        emit runFinished(run);
+        return;
+    }
+    case FrameType::Error: {
+        auto e = protocol::parseStreamError(f.payloadText());
+        m_channel.forgetStream(f.stream);
+        run->finish(std::nullopt, 0,
+                    e ? QString::fromStdString(e->message) : "the guest reported an error");
+        emit runFinished(run);
+        return;
+    }
+    default:
+        return;
+    }
+}
+
+void Sandbox::loadRuns() {
+    const QDir runsDir(m_dir + "/runs");
+    for (const QString& entry : runsDir.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        auto record = RunRecord::open(runsDir.filePath(entry));
+        if (!record) {
+            qCWarning(lcSandbox) << record.error().text();
+            continue;
+        }
+        auto* run = new Run(std::move(record.value()), this);
+        m_runs.insert(run->seq(), run);
+        m_config.nextSeq = std::max(m_config.nextSeq, run->seq() + 1);
+    }
+}
+
+} // namespace vivarium

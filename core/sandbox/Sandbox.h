@@ -1,0 +1,119 @@
+// One sandbox: a persistent libvirt microvm domain, its qcow2 overlay, its guest channel and
+// its runs. Drives the lifecycle state machine (SandboxState) and the boot watchdog, and
+// turns guest stream frames into Run records. Blocking libvirt calls go through the
+// manager's worker pool; everything here runs on the owning (API) thread.
+#pragma once
+
+#include "GuestChannel.h"
+#include "LibvirtConnection.h"
+#include "Run.h"
+#include "SandboxState.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QMap>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+
+#include <functional>
+
+namespace vivarium {
+
+class SandboxManager;
+
+struct SandboxConfig {
+    QString id;
+    QString name;
+    QString templateName;
+    QString image;
+    int vcpus = 1;
+    int memoryMiB = 256;
+    QDateTime created;
+    quint32 nextSeq = 1;
+
+    QJsonObject toJson() const;
+    static Result<SandboxConfig> fromJson(const QJsonObject& o);
+};
+
+struct ExecOptions {
+    QStringList argv;
+    QMap<QString, QString> env;
+    QString cwd;
+    QString user;
+    bool pty = false;
+    int rows = 24;
+    int cols = 80;
+    QString origin;
+};
+
+class Sandbox : public QObject {
+    Q_OBJECT
+public:
+    Sandbox(SandboxConfig config, QString dir, SandboxManager* manager);
+    ~Sandbox() override;
+
+    const SandboxConfig& config() const { return m_config; }
+    QString id() const { return m_config.id; }
+    QString dir() const { return m_dir; }
+    QString domainName() const { return "vivarium-" + m_config.id; }
+    QString channelPath() const { return m_dir + "/agent.sock"; }
+    QString consoleLog() const { return m_dir + "/console.log"; }
+    QString overlayPath() const { return m_dir + "/disk.qcow2"; }
+    SandboxState state() const { return m_state; }
+    QString lastError() const { return m_lastError; }
+    QDateTime readySince() const { return m_readySince; }
+    QString agentVersion() const { return m_agent; }
+    int bootAttempts() const { return m_bootAttempt; }
+    QJsonObject toJson() const;
+
+    // Verbs. Each checks the state machine first; completion is reported via `done`.
+    using Done = std::function<void(Status)>;
+    void start(Done done);
+    void stop(Done done);
+    Result<Run*> exec(const ExecOptions& options);
+    void writeStdin(quint32 seq, const QByteArray& data); // empty = close stdin
+    void resize(quint32 seq, int rows, int cols);
+    void signal(quint32 seq, int signal);
+
+    QList<Run*> runs() const;
+    Run* run(quint32 seq) const { return m_runs.value(seq); }
+
+    // Called by the manager.
+    void adoptRunning(); // the domain is running: reconnect and resync the agent
+    void markStopped(const QString& reason);
+    void setRemoving() { setState(SandboxState::Removing); }
+    void loadRuns();
+    Status saveConfig() const;
+
+signals:
+    void stateChanged(vivarium::SandboxState state);
+    void runStarted(vivarium::Run* run);
+    void runFinished(vivarium::Run* run);
+
+private:
+    void setState(SandboxState s, const QString& error = {});
+    void boot();
+    void onBootFailed(const QString& why);
+    void onHello(const protocol::Hello& hello, bool resync);
+    void onStreamFrame(const protocol::Frame& frame);
+    void failLiveRuns(const QString& why);
+    void finishPending(Status status);
+
+    SandboxConfig m_config;
+    QString m_dir;
+    SandboxManager* m_manager;
+    SandboxState m_state = SandboxState::Stopped;
+    QString m_lastError;
+    QString m_agent;
+    QDateTime m_readySince;
+    GuestChannel m_channel;
+    QTimer m_watchdog;
+    QTimer m_stopTimer;
+    int m_bootAttempt = 0;
+    bool m_resyncing = false;
+    QList<Done> m_pending; // callers waiting for the current start/stop to settle
+    QMap<quint32, Run*> m_runs;
+};
+
+} // namespace vivarium

@@ -1,0 +1,353 @@
+#include "SandboxManager.h"
+
+#include "Log.h"
+#include "Paths.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QRandomGenerator>
+#include <QRegularExpression>
+#include <QXmlStreamReader>
+
+#include <unistd.h>
+
+namespace vivarium {
+
+namespace {
+
+QString envOr(const char* name, const QString& fallback) {
+    const QByteArray v = qgetenv(name);
+    return v.isEmpty() ? fallback : QString::fromLocal8Bit(v);
+}
+
+// Under TCG the guest's TSC is the host's; telling the kernel its rate avoids a boot hang
+// in PIT calibration that microvm (no HPET, no PM timer) is prone to (DESIGN.md).
+QString hostTscKhz() {
+    QFile f("/proc/cpuinfo");
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    static const QRegularExpression re(R"(^cpu MHz\s*:\s*([0-9.]+))",
+                                       QRegularExpression::MultilineOption);
+    const auto m = re.match(QString::fromLatin1(f.readAll()));
+    return m.hasMatch() ? QString::number(qRound64(m.captured(1).toDouble() * 1000)) : QString();
+}
+
+QString newId() {
+    return QString::number(QRandomGenerator::global()->generate() | 0x10000000u, 16).left(8);
+}
+
+struct Metadata {
+    QString id, home;
+};
+Metadata parseMetadata(const QString& xml) {
+    QXmlStreamReader r(xml);
+    while (r.readNextStartElement()) {
+        if (r.name() == QLatin1String("sandbox"))
+            return {r.attributes().value("id").toString(),
+                    r.attributes().value("home").toString()};
+    }
+    return {};
+}
+
+} // namespace
+
+ManagerSettings ManagerSettings::fromEnvironment() {
+    ManagerSettings s;
+    s.libvirtUri = envOr("VIVARIUM_LIBVIRT_URI", s.libvirtUri);
+    s.accelerator = envOr("VIVARIUM_ACCEL", s.accelerator);
+    s.requireKvm = qEnvironmentVariableIntValue("VIVARIUM_REQUIRE_KVM") == 1;
+    if (int v = qEnvironmentVariableIntValue("VIVARIUM_BOOT_TIMEOUT_MS"); v > 0)
+        s.bootTimeoutMs = v;
+    if (int v = qEnvironmentVariableIntValue("VIVARIUM_BOOT_ATTEMPTS"); v > 0)
+        s.bootAttempts = v;
+    s.extraCmdline = envOr("VIVARIUM_GUEST_CMDLINE_EXTRA", {});
+    return s;
+}
+
+SandboxManager::SandboxManager(ManagerSettings settings, QObject* parent)
+    : QObject(parent), m_settings(std::move(settings)), m_images(this) {
+    m_pool.setMaxThreadCount(4);
+    m_tscKhz = hostTscKhz();
+    connect(&m_libvirt, &LibvirtConnection::domainStopped, this,
+            [this](const QString& domain, const QString& reason) {
+                for (Sandbox* s : std::as_const(m_sandboxes))
+                    if (s->domainName() == domain)
+                        s->markStopped(reason);
+            });
+}
+
+SandboxManager::~SandboxManager() { m_pool.waitForDone(); }
+
+QList<Template> SandboxManager::builtinTemplates() {
+    return {{"default", "default", 1, 512}, {"tiny", "tiny", 1, 256}};
+}
+
+std::optional<Template> SandboxManager::findTemplate(const QString& name) {
+    for (const Template& t : builtinTemplates())
+        if (t.name == name)
+            return t;
+    return std::nullopt;
+}
+
+Status SandboxManager::init() {
+    if (!Paths::ensureDir(Paths::sandboxesDir()))
+        return makeError("io_error", "Cannot create " + Paths::sandboxesDir());
+    if (auto s = m_libvirt.open(m_settings.libvirtUri); !s)
+        return s;
+    chooseAccelerator();
+    if (m_settings.requireKvm && m_accelerator != Accelerator::Kvm)
+        return makeError("kvm_required",
+                         "KVM is required (require_kvm is set) but unusable here: " +
+                             m_acceleratorReason);
+    adopt();
+    return {};
+}
+
+void SandboxManager::chooseAccelerator() {
+    const QString want = m_settings.accelerator;
+    if (want == "tcg") {
+        m_accelerator = Accelerator::Tcg;
+        m_acceleratorReason = "TCG chosen in the settings";
+    } else if (want == "kvm") {
+        m_accelerator = Accelerator::Kvm;
+        m_acceleratorReason = "KVM chosen in the settings";
+    } else if (!m_libvirt.kvmOffered()) {
+        m_accelerator = Accelerator::Tcg;
+        m_acceleratorReason = "libvirt offers no KVM on this host";
+    } else {
+        // libvirt offers KVM even where a paravirtual /dev/kvm cannot run a stock guest
+        // (DESIGN.md): only a probe boot proves it. Until a probe has passed, stay on TCG.
+        QFile probe(Paths::dataDir() + "/kvm-probe");
+        const bool passed = probe.open(QIODevice::ReadOnly) && probe.readAll().trimmed() == "ok";
+        m_accelerator = passed ? Accelerator::Kvm : Accelerator::Tcg;
+        m_acceleratorReason = passed ? "a KVM probe boot succeeded"
+                                     : "no successful KVM probe boot on this host";
+    }
+    qCInfo(lcHypervisor) << "accelerator:" << acceleratorName(m_accelerator) << "-"
+                         << m_acceleratorReason;
+}
+
+QString SandboxManager::metadataFor(const Sandbox& s) const {
+    return QString("<vivarium:sandbox xmlns:vivarium='%1' id='%2' home='%3'/>")
+        .arg(LibvirtConnection::kMetadataUri, xmlEscape(s.id()), xmlEscape(Paths::dataDir()));
+}
+
+QString SandboxManager::domainXmlFor(const Sandbox& s) const {
+    const GuestArtifacts a = m_images.artifacts(s.config().image);
+    DomainSpec spec;
+    spec.name = s.domainName();
+    spec.accelerator = m_accelerator;
+    spec.vcpus = s.config().vcpus;
+    spec.memoryMiB = s.config().memoryMiB;
+    spec.kernel = a.kernel;
+    spec.initrd = a.initrd;
+    QStringList cmdline{"console=ttyS0", "quiet", "panic=-1", "reboot=t"};
+    if (m_accelerator == Accelerator::Tcg && !m_tscKhz.isEmpty())
+        cmdline << "tsc_early_khz=" + m_tscKhz;
+    QString host = s.config().name;
+    host.replace(QRegularExpression("[^A-Za-z0-9-]"), "-");
+    cmdline << "vivarium.hostname=" + host.left(63);
+    if (!m_settings.extraCmdline.isEmpty())
+        cmdline << m_settings.extraCmdline;
+    spec.cmdline = cmdline.join(' ');
+    spec.diskPath = s.overlayPath();
+    spec.channelPath = s.channelPath();
+    spec.consoleLog = s.consoleLog();
+    // A root daemon talks to the system libvirtd, whose QEMU would run as libvirt-qemu and
+    // could not reach the caller's private data dir: run it as the caller instead.
+    if (geteuid() == 0)
+        spec.dacOwner = std::pair{uint(geteuid()), uint(getegid())};
+    spec.metadataXml = metadataFor(s);
+    return domainXml(spec);
+}
+
+Sandbox* SandboxManager::addSandbox(SandboxConfig config, const QString& dir) {
+    auto* s = new Sandbox(std::move(config), dir, this);
+    m_sandboxes.insert(s->id(), s);
+    connect(s, &Sandbox::stateChanged, this, [this, s] { emit sandboxStateChanged(s); });
+    connect(s, &Sandbox::runStarted, this, [this, s](Run* r) { emit runStarted(s, r); });
+    connect(s, &Sandbox::runFinished, this, [this, s](Run* r) { emit runFinished(s, r); });
+    return s;
+}
+
+void SandboxManager::adopt() {
+    auto domains = m_libvirt.listDomains("vivarium-");
+    if (!domains) {
+        qCWarning(lcSandbox) << domains.error().text();
+        return;
+    }
+    QMap<QString, DomainInfo> ours;
+    for (const DomainInfo& d : domains.value()) {
+        const Metadata md = parseMetadata(d.metadata);
+        if (md.home == Paths::dataDir() && !md.id.isEmpty())
+            ours.insert(md.id, d);
+    }
+    const QDir root(Paths::sandboxesDir());
+    for (const QString& id : root.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile f(root.filePath(id) + "/sandbox.json");
+        if (!f.open(QIODevice::ReadOnly))
+            continue;
+        auto config = SandboxConfig::fromJson(QJsonDocument::fromJson(f.readAll()).object());
+        if (!config || config->id != id) {
+            qCWarning(lcSandbox) << "skipping sandbox directory" << root.filePath(id)
+                                 << "with an unreadable sandbox.json";
+            continue;
+        }
+        Sandbox* s = addSandbox(config.value(), root.filePath(id));
+        s->loadRuns();
+        const auto d = ours.constFind(id);
+        if (d != ours.cend() && d->state == DomainState::Running) {
+            qCInfo(lcSandbox) << "re-adopting running sandbox" << id;
+            s->adoptRunning();
+        } else {
+            s->markStopped(d == ours.cend() ? "no virtual machine defined" : "shut off");
+        }
+    }
+}
+
+void SandboxManager::create(const CreateOptions& o, Progress progress,
+                            std::function<void(Result<Sandbox*>)> done, QObject* context) {
+    const auto tmpl = findTemplate(o.templateName);
+    if (!tmpl) {
+        QStringList names;
+        for (const Template& t : builtinTemplates())
+            names << t.name;
+        done(makeError("unknown_template", QString("There is no template named '%1'. "
+                                                   "Templates: %2.")
+                                               .arg(o.templateName, names.join(", "))));
+        return;
+    }
+    if (!o.name.isEmpty()) {
+        static const QRegularExpression valid("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$");
+        if (!valid.match(o.name).hasMatch()) {
+            done(makeError("bad_request",
+                           "A sandbox name is 1-63 letters, digits, '.', '_' or '-', "
+                           "starting with a letter or digit."));
+            return;
+        }
+        for (Sandbox* s : std::as_const(m_sandboxes))
+            if (s->config().name == o.name) {
+                done(makeError("name_taken",
+                               QString("A sandbox named '%1' exists already (%2).")
+                                   .arg(o.name, s->id())));
+                return;
+            }
+    }
+    QPointer<QObject> ctx(context);
+    m_images.ensure(
+        tmpl->image, std::move(progress),
+        [this, o, tmpl = *tmpl, done, ctx](Result<GuestArtifacts> artifacts) {
+            if (!ctx)
+                return;
+            if (!artifacts) {
+                done(artifacts.error());
+                return;
+            }
+            SandboxConfig config;
+            do
+                config.id = newId();
+            while (m_sandboxes.contains(config.id));
+            config.name = o.name.isEmpty() ? tmpl.name + "-" + config.id.left(4) : o.name;
+            config.templateName = tmpl.name;
+            config.image = tmpl.image;
+            config.vcpus = tmpl.vcpus;
+            config.memoryMiB = tmpl.memoryMiB;
+            config.created = QDateTime::currentDateTimeUtc();
+            const QString dir = Paths::sandboxesDir() + "/" + config.id;
+            const QString base = artifacts->rootfs;
+            QtConcurrent::run(&m_pool, [dir, base]() -> Status {
+                if (!QDir().mkpath(dir))
+                    return makeError("io_error", "Cannot create " + dir);
+                QProcess p;
+                p.start("qemu-img", {"create", "-q", "-f", "qcow2", "-F", "raw", "-b", base,
+                                     dir + "/disk.qcow2"});
+                if (!p.waitForFinished(60000) || p.exitCode() != 0)
+                    return makeError("disk_failed", "Cannot create the sandbox's disk overlay",
+                                     QString::fromUtf8(p.readAllStandardError()).trimmed() +
+                                         p.errorString());
+                return {};
+            }).then(this, [this, config, dir, done, ctx, start = o.start](Status s) {
+                if (!ctx)
+                    return;
+                if (!s) {
+                    QDir(dir).removeRecursively();
+                    done(s.error());
+                    return;
+                }
+                Sandbox* sandbox = addSandbox(config, dir);
+                if (auto saved = sandbox->saveConfig(); !saved) {
+                    done(saved.error());
+                    return;
+                }
+                emit sandboxAdded(sandbox);
+                if (!start) {
+                    done(sandbox);
+                    return;
+                }
+                QPointer<Sandbox> guard(sandbox);
+                sandbox->start([done, guard](Status started) {
+                    if (!started)
+                        done(started.error());
+                    else if (guard)
+                        done(guard.data());
+                });
+            });
+        },
+        context);
+}
+
+void SandboxManager::remove(Sandbox* sandbox, std::function<void(Status)> done) {
+    if (auto s = checkVerb(sandbox->id(), sandbox->state(), SandboxVerb::Remove); !s) {
+        done(s);
+        return;
+    }
+    sandbox->setRemoving();
+    const QString id = sandbox->id();
+    runLibvirt(
+        sandbox,
+        [name = sandbox->domainName()](LibvirtConnection& c) -> Status {
+            auto exists = c.domainExists(name);
+            if (!exists)
+                return exists.error();
+            if (!exists.value())
+                return {};
+            if (auto s = c.destroyDomain(name); !s)
+                return s;
+            return c.undefineDomain(name);
+        },
+        [this, sandbox, id, done](Status s) {
+            if (!s) {
+                done(s);
+                return;
+            }
+            QDir(sandbox->dir()).removeRecursively();
+            m_sandboxes.remove(id);
+            sandbox->deleteLater();
+            emit sandboxRemoved(id);
+            done({});
+        });
+}
+
+Result<Sandbox*> SandboxManager::find(const QString& key) const {
+    if (Sandbox* s = m_sandboxes.value(key))
+        return s;
+    QList<Sandbox*> matches;
+    for (Sandbox* s : m_sandboxes)
+        if (s->config().name == key)
+            return s;
+    for (Sandbox* s : m_sandboxes)
+        if (!key.isEmpty() && s->id().startsWith(key))
+            matches << s;
+    if (matches.size() == 1)
+        return matches.first();
+    if (matches.size() > 1)
+        return makeError("ambiguous", QString("'%1' matches several sandboxes; give more of "
+                                              "the id.")
+                                          .arg(key));
+    return makeError("not_found",
+                     QString("There is no sandbox '%1'. List them with: viv ls").arg(key));
+}
+
+} // namespace vivarium

@@ -1,0 +1,112 @@
+// Owns every sandbox of this data directory: creates them (image, overlay, domain), removes
+// them, re-adopts them after a restart from their libvirt metadata and run records, and
+// routes libvirt lifecycle events to them. Chooses the accelerator (KVM when a probe boot
+// works, else TCG). libvirt calls run on a worker pool and come back queued to this thread.
+#pragma once
+
+#include "DomainXml.h"
+#include "ImageStore.h"
+#include "LibvirtConnection.h"
+#include "Sandbox.h"
+
+#include <QFuture>
+#include <QMap>
+#include <QObject>
+#include <QPointer>
+#include <QThreadPool>
+#include <QtConcurrent/QtConcurrent>
+
+namespace vivarium {
+
+struct Template {
+    QString name;
+    QString image;
+    int vcpus = 1;
+    int memoryMiB = 256;
+};
+
+struct ManagerSettings {
+    QString libvirtUri = "qemu:///session";
+    QString accelerator = "auto"; // auto | kvm | tcg
+    bool requireKvm = false;
+    int bootTimeoutMs = 30000;
+    int bootAttempts = 3;
+    int stopTimeoutMs = 15000;
+    QString extraCmdline; // appended to every guest's kernel command line
+
+    static ManagerSettings fromEnvironment();
+};
+
+class SandboxManager : public QObject {
+    Q_OBJECT
+public:
+    explicit SandboxManager(ManagerSettings settings, QObject* parent = nullptr);
+    ~SandboxManager() override;
+
+    // Connects to libvirt, picks the accelerator and re-adopts existing sandboxes.
+    Status init();
+
+    static QList<Template> builtinTemplates();
+    static std::optional<Template> findTemplate(const QString& name);
+
+    struct CreateOptions {
+        QString templateName = "default";
+        QString name;
+        bool start = true;
+    };
+    using Progress = ImageStore::Progress;
+    void create(const CreateOptions& options, Progress progress,
+                std::function<void(Result<Sandbox*>)> done, QObject* context);
+    void remove(Sandbox* sandbox, std::function<void(Status)> done);
+
+    // By id, by unique id prefix or by name.
+    Result<Sandbox*> find(const QString& idOrName) const;
+    QList<Sandbox*> sandboxes() const { return m_sandboxes.values(); }
+
+    Accelerator accelerator() const { return m_accelerator; }
+    QString acceleratorReason() const { return m_acceleratorReason; }
+    int bootTimeoutMs() const { return m_settings.bootTimeoutMs; }
+    int bootAttempts() const { return m_settings.bootAttempts; }
+    int stopTimeoutMs() const { return m_settings.stopTimeoutMs; }
+    LibvirtConnection& libvirt() { return m_libvirt; }
+    ImageStore& images() { return m_images; }
+
+    QString domainXmlFor(const Sandbox& sandbox) const;
+
+    // Runs `work` against the libvirt connection on the worker pool; `then` runs on this
+    // thread afterwards, unless `context` is gone.
+    template <typename R>
+    void runLibvirt(QObject* context, std::function<R(LibvirtConnection&)> work,
+                    std::function<void(R)> then) {
+        QtConcurrent::run(&m_pool, [this, work] { return work(m_libvirt); })
+            .then(context, [then](R r) { then(std::move(r)); });
+    }
+    void runLibvirt(QObject* context, std::function<Status(LibvirtConnection&)> work,
+                    std::function<void(Status)> then) {
+        runLibvirt<Status>(context, std::move(work), std::move(then));
+    }
+
+signals:
+    void sandboxAdded(vivarium::Sandbox* sandbox);
+    void sandboxRemoved(const QString& id);
+    void sandboxStateChanged(vivarium::Sandbox* sandbox);
+    void runStarted(vivarium::Sandbox* sandbox, vivarium::Run* run);
+    void runFinished(vivarium::Sandbox* sandbox, vivarium::Run* run);
+
+private:
+    Sandbox* addSandbox(SandboxConfig config, const QString& dir);
+    void chooseAccelerator();
+    void adopt();
+    QString metadataFor(const Sandbox& s) const;
+
+    ManagerSettings m_settings;
+    LibvirtConnection m_libvirt;
+    ImageStore m_images;
+    QThreadPool m_pool;
+    QMap<QString, Sandbox*> m_sandboxes;
+    Accelerator m_accelerator = Accelerator::Tcg;
+    QString m_acceleratorReason;
+    QString m_tscKhz;
+};
+
+} // namespace vivarium
