@@ -26,8 +26,12 @@ QString runtimeDir() {
         base = QDir::tempPath() + "/vivarium-" + QString::number(getuid());
     return base + "/vivarium";
 }
-QString kernelDir() { return dataDir() + "/kernel"; }
-QString imagesDir() { return dataDir() + "/images"; }
+QString cacheDir() {
+    const QByteArray env = qgetenv("VIVARIUM_CACHE_DIR");
+    return env.isEmpty() ? dataDir() : QString::fromLocal8Bit(env);
+}
+QString kernelDir() { return cacheDir() + "/kernel"; }
+QString imagesDir() { return cacheDir() + "/images"; }
 QString sandboxesDir() { return dataDir() + "/sandboxes"; }
 QString tokenFile() { return configDir() + "/token"; }
 QString endpointFile() { return runtimeDir() + "/endpoint"; }

@@ -10,6 +10,9 @@ namespace vivarium::Paths {
 QString configDir();  // ~/.config/vivarium: token, settings, templates
 QString dataDir();    // ~/.local/share/vivarium: images, kernel, sandboxes, run records
 QString runtimeDir(); // $XDG_RUNTIME_DIR/vivarium (or a private temp dir): endpoint file, sockets
+// Guest kernel and images: $VIVARIUM_CACHE_DIR, else the data dir. Shareable between data
+// dirs (tests point many short-lived services at one prepared cache).
+QString cacheDir();
 QString kernelDir();
 QString imagesDir();
 QString sandboxesDir();

@@ -44,7 +44,10 @@ bool field(const json& j, const char* name, T& out, std::string& error, bool req
         ok = it->is_number_unsigned() &&
              it->template get<std::uint64_t>() <= std::uint64_t(std::numeric_limits<T>::max());
     else if constexpr (std::is_integral_v<T>)
+        // An unsigned value above INT64_MAX would wrap negative in get<int64_t>().
         ok = it->is_number_integer() &&
+             (!it->is_number_unsigned() ||
+              it->template get<std::uint64_t>() <= std::uint64_t(std::numeric_limits<std::int64_t>::max())) &&
              it->template get<std::int64_t>() >= std::int64_t(std::numeric_limits<T>::min()) &&
              it->template get<std::int64_t>() <= std::int64_t(std::numeric_limits<T>::max());
     if (!ok) {
@@ -57,36 +60,40 @@ bool field(const json& j, const char* name, T& out, std::string& error, bool req
 
 template <typename T> Parsed<T> fail(std::string error) { return {std::nullopt, std::move(error)}; }
 
+// dump() throws on invalid UTF-8 by default; strings here can come from a file name or a
+// hostname, and a throw in the agent (PID 1) is fatal, so replace bad bytes instead.
+std::string dumpJson(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 } // namespace
 
 std::string toJson(const Hello& m) {
     json j{{"version", m.version}, {"agent", m.agent}, {"hostname", m.hostname},
            {"kernel", m.kernel}};
-    if (m.nonce) {
+    // A SyncAck is recognised by its nonce; its stream list must survive a zero nonce too.
+    if (m.nonce || !m.streams.empty()) {
         j["nonce"] = m.nonce;
         j["streams"] = m.streams;
     }
-    return j.dump();
+    return dumpJson(j);
 }
 
 std::string toJson(const ExecRequest& m) {
-    return json{{"argv", m.argv}, {"env", m.env},   {"cwd", m.cwd},  {"user", m.user},
-                {"pty", m.pty},   {"rows", m.rows}, {"cols", m.cols}}
-        .dump();
+    return dumpJson(json{{"argv", m.argv}, {"env", m.env},   {"cwd", m.cwd},  {"user", m.user},
+                {"pty", m.pty},   {"rows", m.rows}, {"cols", m.cols}});
 }
 
 std::string toJson(const ExitStatus& m) {
-    return json{{"code", m.code}, {"signal", m.signal}, {"core", m.core}}.dump();
+    return dumpJson(json{{"code", m.code}, {"signal", m.signal}, {"core", m.core}});
 }
 
 std::string toJson(const FileRequest& m) {
-    return json{{"path", m.path}, {"mode", m.mode}, {"append", m.append}}.dump();
+    return dumpJson(json{{"path", m.path}, {"mode", m.mode}, {"append", m.append}});
 }
 
-std::string toJson(const FileInfo& m) { return json{{"size", m.size}, {"mode", m.mode}}.dump(); }
+std::string toJson(const FileInfo& m) { return dumpJson(json{{"size", m.size}, {"mode", m.mode}}); }
 
 std::string toJson(const StreamError& m) {
-    return json{{"code", m.code}, {"message", m.message}}.dump();
+    return dumpJson(json{{"code", m.code}, {"message", m.message}});
 }
 
 Parsed<Hello> parseHello(std::string_view text) {
@@ -212,7 +219,7 @@ template <typename T> std::optional<T> single(std::string_view text, const char*
 } // namespace
 
 std::string resizeJson(std::uint16_t rows, std::uint16_t cols) {
-    return json{{"rows", rows}, {"cols", cols}}.dump();
+    return dumpJson(json{{"rows", rows}, {"cols", cols}});
 }
 std::optional<std::pair<std::uint16_t, std::uint16_t>> parseResize(std::string_view text) {
     auto r = single<std::uint16_t>(text, "rows");
@@ -221,23 +228,23 @@ std::optional<std::pair<std::uint16_t, std::uint16_t>> parseResize(std::string_v
         return std::nullopt;
     return std::pair{*r, *c};
 }
-std::string signalJson(int signal) { return json{{"signal", signal}}.dump(); }
+std::string signalJson(int signal) { return dumpJson(json{{"signal", signal}}); }
 std::optional<int> parseSignal(std::string_view text) {
     auto s = single<int>(text, "signal");
     if (!s || *s < 1 || *s > 64)
         return std::nullopt;
     return s;
 }
-std::string windowJson(std::uint32_t bytes) { return json{{"bytes", bytes}}.dump(); }
+std::string windowJson(std::uint32_t bytes) { return dumpJson(json{{"bytes", bytes}}); }
 std::optional<std::uint32_t> parseWindow(std::string_view text) {
     return single<std::uint32_t>(text, "bytes");
 }
-std::string nonceJson(std::uint64_t nonce) { return json{{"nonce", nonce}}.dump(); }
+std::string nonceJson(std::uint64_t nonce) { return dumpJson(json{{"nonce", nonce}}); }
 std::optional<std::uint64_t> parseNonce(std::string_view text) {
     return single<std::uint64_t>(text, "nonce");
 }
 std::string shutdownJson(std::string_view action) {
-    return json{{"action", std::string(action)}}.dump();
+    return dumpJson(json{{"action", std::string(action)}});
 }
 std::optional<std::string> parseShutdown(std::string_view text) {
     auto a = single<std::string>(text, "action");

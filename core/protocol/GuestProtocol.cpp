@@ -118,9 +118,12 @@ DecodeResult decodeFrame(std::span<const std::uint8_t> input) {
                              type == FrameType::SyncAck || type == FrameType::Shutdown ||
                              type == FrameType::Ping || type == FrameType::Pong ||
                              type == FrameType::Log;
-    if (controlOnly != (stream == kControlStream))
-        return corrupt(std::string(frameTypeName(type)) +
-                       (controlOnly ? " frame on a data stream" : " frame on the control stream"));
+    // Error is the one type legal on every stream (a malformed control frame is answered
+    // with an Error on stream 0).
+    if (controlOnly && stream != kControlStream)
+        return corrupt(std::string(frameTypeName(type)) + " frame on a data stream");
+    if (!controlOnly && type != FrameType::Error && stream == kControlStream)
+        return corrupt(std::string(frameTypeName(type)) + " frame on the control stream");
     if (input.size() < kHeaderSize + length)
         return r;
     r.status = DecodeStatus::Frame;

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Vivarium set-up: installs what is missing (Debian 12), builds, prepares the guest kernel and
+# images, and then either shows Vivarium working (default) or runs the whole test suite (--test).
+#   ./setup.sh          set up and run a first sandbox
+#   ./setup.sh --test   set up and run every test (what CI runs)
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+MODE=demo
+[ "${1:-}" = "--test" ] && MODE=test
+BUILD=${VIVARIUM_BUILD_DIR:-$ROOT/build}
+JOBS=${VIVARIUM_JOBS:-2}
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+PACKAGES=(cmake g++ make pkg-config git
+  qt6-base-dev qt6-websockets-dev libgl-dev nlohmann-json3-dev
+  libvirt-dev libvirt-daemon-system libvirt-clients
+  qemu-system-x86 qemu-utils qemu-guest-agent
+  busybox-static debootstrap cpio e2fsprogs fakeroot xz-utils zstd kmod
+  python3 python3-websockets)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "Installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# As root the session URI reaches the system libvirtd, which nothing starts on machines
+# without systemd: start it (and virtlogd) when its socket is absent.
+if [ "$(id -u)" -eq 0 ] && [ ! -S /var/run/libvirt/libvirt-sock ]; then
+  say "Starting libvirtd"
+  pgrep -x virtlogd >/dev/null || virtlogd -d
+  libvirtd -d
+  for _ in $(seq 100); do [ -S /var/run/libvirt/libvirt-sock ] && break; sleep 0.1; done
+fi
+
+say "Building"
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$BUILD" -j"$JOBS"
+
+DATA=${VIVARIUM_CACHE_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/vivarium}
+say "Preparing guest kernel and images in $DATA (the first time takes a few minutes)"
+"$BUILD/libexec/vivarium-image" all "$DATA" "$BUILD/agent/vivarium-agent"
+
+if [ "$MODE" = test ]; then
+  say "Running the test suite"
+  export VIVARIUM_CACHE_DIR=$DATA
+  cd "$BUILD"
+  ctest --output-on-failure --timeout 1500 -j1
+  exit $?
+fi
+
+say "Running a first sandbox"
+"$BUILD/bin/viv" run -- python3 -c 'import platform; print("Hello from a Vivarium sandbox:", platform.platform())'
+cat <<MSG
+
+Vivarium is ready. Try:
+  $BUILD/bin/viv create --name demo
+  $BUILD/bin/viv exec -t demo -- sh
+  $BUILD/bin/viv ls
+MSG
+if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  echo "There is no display here, so the desktop app was not started."
+fi

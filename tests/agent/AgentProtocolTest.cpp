@@ -1,0 +1,605 @@
+// Drives the real vivarium-agent binary in test mode (--listen-unix, no VM) over a unix
+// socket with real frames, as QEMU's test-qga does for qemu-ga: hello, exec with pipes and a
+// pty, exit codes and signals, stdin flow control, a 16 MiB stream, concurrency, files,
+// reconnect + sync, and hostile input. Every wait is on a condition with a timeout.
+#include "GuestMessages.h"
+#include "GuestProtocol.h"
+
+#include <QCryptographicHash>
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QLocalSocket>
+#include <QProcess>
+#include <QRandomGenerator>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+using namespace vivarium::protocol;
+
+namespace {
+
+constexpr int kTimeoutMs = 20000;
+
+QByteArray bytesOf(const std::vector<std::uint8_t>& v) {
+    return QByteArray(reinterpret_cast<const char*>(v.data()), qsizetype(v.size()));
+}
+std::string text(const QByteArray& b) { return b.toStdString(); }
+
+// What arrived on one stream.
+struct StreamState {
+    QByteArray out, err, fileData;
+    bool started = false;
+    qint64 pid = 0;
+    std::optional<ExitStatus> exit;
+    std::optional<StreamError> error;
+    std::optional<FileInfo> info;
+    bool fileEnd = false;
+    quint64 acked = 0; // Window bytes
+    bool closed() const { return exit || error || fileEnd; }
+};
+
+// One host connection to the agent: sends frames, and records every frame received per stream.
+class HostConnection {
+public:
+    bool connectTo(const QString& path) {
+        m_socket.connectToServer(path);
+        return m_socket.waitForConnected(kTimeoutMs);
+    }
+    void close() {
+        m_socket.abort();
+    }
+    void send(FrameType type, std::uint32_t stream, const QByteArray& payload = {}) {
+        std::vector<std::uint8_t> out;
+        QVERIFY(encodeFrame(out, type, stream, std::string_view(payload.constData(), payload.size())));
+        sendRaw(bytesOf(out));
+    }
+    void send(FrameType type, std::uint32_t stream, const std::string& json) {
+        send(type, stream, QByteArray::fromStdString(json));
+    }
+    void sendRaw(const QByteArray& bytes) {
+        m_socket.write(bytes);
+        m_socket.flush();
+    }
+    // Reads whatever arrives within `ms`; false on timeout or a closed socket.
+    bool pumpOnce(int ms) {
+        if (m_socket.bytesAvailable() == 0 && !m_socket.waitForReadyRead(ms))
+            return false;
+        const QByteArray data = m_socket.readAll();
+        m_reader.append(std::span(reinterpret_cast<const std::uint8_t*>(data.constData()),
+                                  std::size_t(data.size())));
+        while (auto f = m_reader.next())
+            record(std::move(*f));
+        return true;
+    }
+    bool waitUntil(const std::function<bool()>& done, int ms = kTimeoutMs) {
+        QDeadlineTimer deadline(ms);
+        while (!done()) {
+            if (deadline.hasExpired())
+                return false;
+            pumpOnce(int(qMax<qint64>(1, deadline.remainingTime())));
+        }
+        return true;
+    }
+    std::optional<Frame> waitControl(FrameType type, int ms = kTimeoutMs) {
+        std::optional<Frame> found;
+        waitUntil([&] {
+            for (auto it = control.begin(); it != control.end(); ++it)
+                if (it->type == type) {
+                    found = *it;
+                    control.erase(it);
+                    return true;
+                }
+            return false;
+        }, ms);
+        return found;
+    }
+    bool waitClosed(std::uint32_t stream, int ms = kTimeoutMs) {
+        return waitUntil([&] { return streams[stream].closed(); }, ms);
+    }
+    std::size_t corrupt() const { return m_reader.corruptCount(); }
+
+    std::map<std::uint32_t, StreamState> streams;
+    std::vector<Frame> control;     // stream 0, in arrival order
+    std::vector<Frame> controlSeen; // stream 0, never consumed
+
+private:
+    void record(Frame f) {
+        if (f.stream == kControlStream) {
+            controlSeen.push_back(f);
+            control.push_back(std::move(f));
+            return;
+        }
+        StreamState& s = streams[f.stream];
+        const QByteArray payload(reinterpret_cast<const char*>(f.payload.data()),
+                                 qsizetype(f.payload.size()));
+        switch (f.type) {
+        case FrameType::Started:
+            s.started = true;
+            s.pid = QJsonDocument::fromJson(payload).object().value("pid").toInteger();
+            break;
+        case FrameType::Stdout: s.out += payload; break;
+        case FrameType::Stderr: s.err += payload; break;
+        case FrameType::FileData: s.fileData += payload; break;
+        case FrameType::FileEnd: s.fileEnd = true; break;
+        case FrameType::FileInfo:
+            if (auto i = parseFileInfo(f.payloadText()))
+                s.info = *i;
+            break;
+        case FrameType::Window:
+            if (auto b = parseWindow(f.payloadText()))
+                s.acked += *b;
+            break;
+        case FrameType::Exit:
+            if (auto e = parseExitStatus(f.payloadText()))
+                s.exit = *e;
+            break;
+        case FrameType::Error:
+            if (auto e = parseStreamError(f.payloadText()))
+                s.error = *e;
+            break;
+        default:
+            break;
+        }
+    }
+
+    QLocalSocket m_socket;
+    FrameReader m_reader;
+};
+
+std::string execJson(std::vector<std::string> argv, bool pty = false, std::uint16_t rows = 24,
+                     std::uint16_t cols = 80) {
+    ExecRequest r;
+    r.argv = std::move(argv);
+    r.pty = pty;
+    r.rows = rows;
+    r.cols = cols;
+    return toJson(r);
+}
+
+} // namespace
+
+class AgentProtocolTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+
+    void helloArrivesFirst();
+    void echoRunsAndExits();
+    void exitCodeIsReported();
+    void signalTerminatesProcess();
+    void environmentAndWorkingDirectory();
+    void stdinRoundTripHonoursWindow();
+    void ptyHasTerminalAndSize();
+    void ptyResize();
+    void largeOutputIsByteExact();
+    void concurrentExecs();
+    void missingBinaryIsExecFailed();
+    void unknownUserIsBadUser();
+    void fileWriteThenRead();
+    void fileErrors();
+    void syncAfterReconnectListsRunningStreams();
+    void malformedInputDoesNotKillAgent();
+    void streamInUseIsRejected();
+    void shutdownEndsTestMode();
+
+private:
+    void connectHost(); // (re)connects m_host and consumes nothing
+    StreamState& run(std::uint32_t stream, const std::string& execJson);
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<QProcess> m_agent;
+    std::unique_ptr<HostConnection> m_host;
+    QString m_socketPath;
+};
+
+void AgentProtocolTest::init() {
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_socketPath = m_dir->filePath("agent.sock");
+    QFile cmdline(m_dir->filePath("cmdline"));
+    QVERIFY(cmdline.open(QIODevice::WriteOnly));
+    cmdline.write("console=ttyS0 vivarium.hostname=agent-test quiet\n");
+    cmdline.close();
+
+    m_agent = std::make_unique<QProcess>();
+    m_agent->setProcessChannelMode(QProcess::ForwardedChannels);
+    m_agent->start(VIVARIUM_AGENT_PATH,
+                   {"--listen-unix", m_socketPath, "--cmdline", cmdline.fileName()});
+    QVERIFY2(m_agent->waitForStarted(kTimeoutMs), qPrintable(m_agent->errorString()));
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(m_socketPath), kTimeoutMs);
+    connectHost();
+    // Every test starts after the Hello, which the first connection gets unasked.
+    QVERIFY(m_host->waitControl(FrameType::Hello).has_value());
+}
+
+void AgentProtocolTest::cleanup() {
+    m_host.reset();
+    if (m_agent && m_agent->state() != QProcess::NotRunning) {
+        m_agent->terminate();
+        if (!m_agent->waitForFinished(kTimeoutMs))
+            m_agent->kill();
+        m_agent->waitForFinished(kTimeoutMs);
+    }
+    m_agent.reset();
+    m_dir.reset();
+}
+
+void AgentProtocolTest::connectHost() {
+    m_host = std::make_unique<HostConnection>();
+    QVERIFY(m_host->connectTo(m_socketPath));
+}
+
+StreamState& AgentProtocolTest::run(std::uint32_t stream, const std::string& json) {
+    m_host->send(FrameType::Exec, stream, json);
+    m_host->waitClosed(stream);
+    return m_host->streams[stream];
+}
+
+void AgentProtocolTest::helloArrivesFirst() {
+    // init() consumed the Hello; check its content and that it was the first frame.
+    QVERIFY(!m_host->controlSeen.empty());
+    const Frame& first = m_host->controlSeen.front();
+    QCOMPARE(first.type, FrameType::Hello);
+    auto hello = parseHello(first.payloadText());
+    QVERIFY2(hello, hello.error.c_str());
+    QCOMPARE(hello->version, kVersion);
+    QVERIFY(QString::fromStdString(hello->agent).startsWith("vivarium-agent "));
+    QCOMPARE(hello->hostname, std::string("agent-test"));
+    QVERIFY(!hello->kernel.empty());
+}
+
+void AgentProtocolTest::echoRunsAndExits() {
+    StreamState& s = run(1, execJson({"/bin/echo", "hello", "world"}));
+    QVERIFY(s.started);
+    QVERIFY(s.pid > 0);
+    QVERIFY2(!s.error, s.error ? s.error->message.c_str() : "");
+    QCOMPARE(s.out, QByteArray("hello world\n"));
+    QVERIFY(s.exit);
+    QCOMPARE(s.exit->code, 0);
+    QCOMPARE(s.exit->signal, 0);
+}
+
+void AgentProtocolTest::exitCodeIsReported() {
+    StreamState& s = run(2, execJson({"sh", "-c", "echo oops >&2; exit 3"}));
+    QVERIFY(s.exit);
+    QCOMPARE(s.exit->code, 3);
+    QCOMPARE(s.exit->signal, 0);
+    QCOMPARE(s.err, QByteArray("oops\n"));
+    QVERIFY(s.out.isEmpty());
+}
+
+void AgentProtocolTest::signalTerminatesProcess() {
+    m_host->send(FrameType::Exec, 3, execJson({"sleep", "100"}));
+    QVERIFY(m_host->waitUntil([&] { return m_host->streams[3].started; }));
+    m_host->send(FrameType::Signal, 3, signalJson(15));
+    QVERIFY(m_host->waitClosed(3));
+    const StreamState& s = m_host->streams[3];
+    QVERIFY(s.exit);
+    QCOMPARE(s.exit->code, -1);
+    QCOMPARE(s.exit->signal, 15);
+}
+
+void AgentProtocolTest::environmentAndWorkingDirectory() {
+    ExecRequest r;
+    r.argv = {"sh", "-c", "echo \"$FOO|$LANG|$PATH\"; pwd"};
+    r.env = {{"FOO", "bar"}};
+    r.cwd = QDir(m_dir->path()).canonicalPath().toStdString();
+    StreamState& s = run(4, toJson(r));
+    QVERIFY(s.exit);
+    QCOMPARE(s.exit->code, 0);
+    const QList<QByteArray> lines = s.out.split('\n');
+    QCOMPARE(lines.value(0),
+             QByteArray("bar|C.UTF-8|/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+    QCOMPARE(lines.value(1), QByteArray::fromStdString(r.cwd));
+}
+
+void AgentProtocolTest::stdinRoundTripHonoursWindow() {
+    // Three windows' worth, so the transfer only completes if Window frames come back.
+    const qsizetype total = 3 * qsizetype(kStreamWindow) + 12345;
+    QByteArray input(total, Qt::Uninitialized);
+    QRandomGenerator gen(42);
+    gen.fillRange(reinterpret_cast<quint32*>(input.data()), total / 4);
+
+    const std::uint32_t id = 5;
+    m_host->send(FrameType::Exec, id, execJson({"cat"}));
+    QVERIFY(m_host->waitUntil([&] { return m_host->streams[id].started; }));
+    StreamState& s = m_host->streams[id];
+    qsizetype sent = 0;
+    QDeadlineTimer deadline(60000);
+    while (sent < total) {
+        QVERIFY2(!deadline.hasExpired(), "stdin transfer stalled");
+        QVERIFY(!s.closed());
+        const qint64 inFlight = sent - qint64(s.acked);
+        QVERIFY(inFlight <= qint64(kStreamWindow));
+        if (inFlight < qint64(kStreamWindow)) {
+            const qsizetype n = qMin<qsizetype>({qsizetype(kDataChunk), total - sent,
+                                                 qsizetype(kStreamWindow - inFlight)});
+            m_host->send(FrameType::Stdin, id, input.mid(sent, n));
+            sent += n;
+        } else {
+            m_host->pumpOnce(1000);
+        }
+    }
+    m_host->send(FrameType::Stdin, id); // empty: close stdin
+    QVERIFY(m_host->waitClosed(id, 60000));
+    QVERIFY(s.exit);
+    QCOMPARE(s.exit->code, 0);
+    QCOMPARE(s.out.size(), total);
+    QVERIFY(s.out == input);
+    QCOMPARE(qsizetype(s.acked), total);
+}
+
+void AgentProtocolTest::ptyHasTerminalAndSize() {
+    StreamState& s = run(6, execJson({"sh", "-c", "tty; stty size; echo $TERM"}, true, 30, 100));
+    QVERIFY2(!s.error, s.error ? s.error->message.c_str() : "");
+    QVERIFY(s.exit);
+    QCOMPARE(s.exit->code, 0);
+    QVERIFY2(s.out.contains("/dev/pts/"), s.out.constData());
+    QVERIFY2(s.out.contains("30 100"), s.out.constData());
+    QVERIFY2(s.out.contains("xterm-256color"), s.out.constData());
+    QVERIFY(s.err.isEmpty());
+}
+
+void AgentProtocolTest::ptyResize() {
+    const std::uint32_t id = 7;
+    m_host->send(FrameType::Exec, id, execJson({"sh", "-c", "read x; stty size"}, true, 24, 80));
+    QVERIFY(m_host->waitUntil([&] { return m_host->streams[id].started; }));
+    m_host->send(FrameType::Resize, id, resizeJson(40, 120));
+    m_host->send(FrameType::Stdin, id, QByteArray("go\n"));
+    QVERIFY(m_host->waitClosed(id));
+    const StreamState& s = m_host->streams[id];
+    QVERIFY(s.exit);
+    QVERIFY2(s.out.contains("40 120"), s.out.constData());
+}
+
+void AgentProtocolTest::largeOutputIsByteExact() {
+    const QString file = m_dir->filePath("random.bin");
+    const std::string script = "head -c 16777216 /dev/urandom > '" + file.toStdString() +
+                               "' && cat '" + file.toStdString() + "' && sha256sum < '" +
+                               file.toStdString() + "' >&2";
+    StreamState& s = run(8, execJson({"sh", "-c", script}));
+    QVERIFY(s.exit);
+    QCOMPARE(s.exit->code, 0);
+    QCOMPARE(s.out.size(), qsizetype(16 * 1024 * 1024));
+    const QByteArray digest = QCryptographicHash::hash(s.out, QCryptographicHash::Sha256).toHex();
+    QCOMPARE(s.err.left(64), digest);
+}
+
+void AgentProtocolTest::concurrentExecs() {
+    const std::vector<std::uint32_t> ids{11, 12, 13, 14};
+    for (std::uint32_t id : ids)
+        m_host->send(FrameType::Exec, id,
+                     execJson({"sh", "-c",
+                               "i=0; while [ $i -lt 2000 ]; do echo stream-" + std::to_string(id) +
+                                   "-$i; i=$((i+1)); done; exit " + std::to_string(id)}));
+    QVERIFY(m_host->waitUntil([&] {
+        for (std::uint32_t id : ids)
+            if (!m_host->streams[id].closed())
+                return false;
+        return true;
+    }, 60000));
+    for (std::uint32_t id : ids) {
+        const StreamState& s = m_host->streams[id];
+        QVERIFY(s.exit);
+        QCOMPARE(s.exit->code, int(id));
+        const QList<QByteArray> lines = s.out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 2000);
+        for (int i = 0; i < lines.size(); ++i)
+            QCOMPARE(lines[i], QByteArray("stream-" + QByteArray::number(id) + "-" + QByteArray::number(i)));
+    }
+}
+
+void AgentProtocolTest::missingBinaryIsExecFailed() {
+    StreamState& a = run(20, execJson({"/nonexistent/binary", "x"}));
+    QVERIFY(a.error);
+    QCOMPARE(a.error->code, std::string("exec_failed"));
+    QCOMPARE(a.error->message, std::string("/nonexistent/binary: No such file or directory"));
+    QVERIFY(!a.exit);
+    QVERIFY(!a.started);
+
+    StreamState& b = run(21, execJson({"no-such-command-vivarium"}));
+    QVERIFY(b.error);
+    QCOMPARE(b.error->code, std::string("exec_failed"));
+    QCOMPARE(b.error->message, std::string("no-such-command-vivarium: No such file or directory"));
+
+    // The failed stream's id is free again.
+    m_host->streams.erase(20);
+    StreamState& c = run(20, execJson({"true"}));
+    QVERIFY(c.exit);
+    QCOMPARE(c.exit->code, 0);
+}
+
+void AgentProtocolTest::unknownUserIsBadUser() {
+    ExecRequest r;
+    r.argv = {"true"};
+    r.user = "no-such-user-vivarium";
+    StreamState& s = run(22, toJson(r));
+    QVERIFY(s.error);
+    QCOMPARE(s.error->code, std::string("bad_user"));
+}
+
+void AgentProtocolTest::fileWriteThenRead() {
+    const QString path = m_dir->filePath("uploaded.bin");
+    QByteArray content(200 * 1024 + 7, Qt::Uninitialized);
+    for (qsizetype i = 0; i < content.size(); ++i)
+        content[i] = char(i * 7 + i / 256);
+
+    FileRequest w;
+    w.path = path.toStdString();
+    w.mode = 0640;
+    m_host->send(FrameType::FileWrite, 30, toJson(w));
+    for (qsizetype off = 0; off < content.size(); off += qsizetype(kDataChunk))
+        m_host->send(FrameType::FileData, 30, content.mid(off, qsizetype(kDataChunk)));
+    m_host->send(FrameType::FileEnd, 30);
+    QVERIFY(m_host->waitClosed(30));
+    const StreamState& ws = m_host->streams[30];
+    QVERIFY2(!ws.error, ws.error ? ws.error->message.c_str() : "");
+    QVERIFY(ws.fileEnd);
+    QCOMPARE(qsizetype(ws.acked), content.size());
+
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), content);
+    QCOMPARE(QFileInfo(path).permissions() & 0x7777,
+             QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadUser |
+                 QFileDevice::WriteUser | QFileDevice::ReadGroup);
+
+    // Appending keeps the mode and adds at the end.
+    FileRequest a;
+    a.path = path.toStdString();
+    a.append = true;
+    m_host->send(FrameType::FileWrite, 31, toJson(a));
+    m_host->send(FrameType::FileData, 31, QByteArray("tail"));
+    m_host->send(FrameType::FileEnd, 31);
+    QVERIFY(m_host->waitClosed(31));
+    QVERIFY(m_host->streams[31].fileEnd);
+    content += "tail";
+
+    FileRequest r;
+    r.path = path.toStdString();
+    m_host->send(FrameType::FileRead, 32, toJson(r));
+    QVERIFY(m_host->waitClosed(32));
+    const StreamState& rs = m_host->streams[32];
+    QVERIFY2(!rs.error, rs.error ? rs.error->message.c_str() : "");
+    QVERIFY(rs.info);
+    QCOMPARE(qsizetype(rs.info->size), content.size());
+    QCOMPARE(rs.info->mode, 0640u);
+    QCOMPARE(rs.fileData, content);
+}
+
+void AgentProtocolTest::fileErrors() {
+    FileRequest r;
+    r.path = m_dir->path().toStdString();
+    m_host->send(FrameType::FileRead, 40, toJson(r));
+    r.path = m_dir->filePath("missing").toStdString();
+    m_host->send(FrameType::FileRead, 41, toJson(r));
+    r.path = m_dir->filePath("no/such/dir/file").toStdString();
+    m_host->send(FrameType::FileWrite, 42, toJson(r));
+    r.path = m_dir->path().toStdString();
+    m_host->send(FrameType::FileWrite, 43, toJson(r));
+    QVERIFY(m_host->waitUntil([&] {
+        return m_host->streams[40].error && m_host->streams[41].error &&
+               m_host->streams[42].error && m_host->streams[43].error;
+    }));
+    QCOMPARE(m_host->streams[40].error->code, std::string("is_a_directory"));
+    QCOMPARE(m_host->streams[41].error->code, std::string("not_found"));
+    QVERIFY(m_host->streams[41].error->message.find("missing") != std::string::npos);
+    QCOMPARE(m_host->streams[42].error->code, std::string("not_found"));
+    QCOMPARE(m_host->streams[43].error->code, std::string("is_a_directory"));
+    // Data for the failed upload is dropped quietly, not answered with bad_stream.
+    m_host->streams.erase(42);
+    m_host->send(FrameType::FileData, 42, QByteArray("late"));
+    m_host->send(FrameType::Ping, 0, nonceJson(9));
+    auto pong = m_host->waitControl(FrameType::Pong);
+    QVERIFY(pong);
+    QVERIFY(!m_host->streams[42].error);
+}
+
+void AgentProtocolTest::syncAfterReconnectListsRunningStreams() {
+    m_host->send(FrameType::Exec, 50, execJson({"sleep", "100"}));
+    QVERIFY(m_host->waitUntil([&] { return m_host->streams[50].started; }));
+    m_host->close();
+
+    connectHost();
+    // A Ping before the Sync is answered only after the SyncAck: nothing goes out before it.
+    m_host->send(FrameType::Ping, 0, nonceJson(7));
+    m_host->send(FrameType::Sync, 0, nonceJson(42));
+    auto ack = m_host->waitControl(FrameType::SyncAck);
+    QVERIFY(ack);
+    QCOMPARE(m_host->controlSeen.front().type, FrameType::SyncAck);
+    auto parsed = parseHello(ack->payloadText());
+    QVERIFY2(parsed, parsed.error.c_str());
+    QCOMPARE(parsed->nonce, std::uint64_t(42));
+    QCOMPARE(parsed->version, kVersion);
+    QCOMPARE(parsed->streams, std::vector<std::uint32_t>{50});
+    auto pong = m_host->waitControl(FrameType::Pong);
+    QVERIFY(pong);
+    QCOMPARE(parseNonce(pong->payloadText()), std::optional<std::uint64_t>(7));
+
+    // The stream survived the reconnect and is still controllable.
+    m_host->send(FrameType::Signal, 50, signalJson(9));
+    QVERIFY(m_host->waitClosed(50));
+    QVERIFY(m_host->streams[50].exit);
+    QCOMPARE(m_host->streams[50].exit->signal, 9);
+}
+
+void AgentProtocolTest::malformedInputDoesNotKillAgent() {
+    // Garbage without the magic's first byte, so nothing of it can start a frame.
+    QByteArray garbage(4096, Qt::Uninitialized);
+    QRandomGenerator gen(7);
+    for (auto& c : garbage) {
+        c = char(gen.bounded(256));
+        if (c == char(0x76))
+            c = 0x11;
+    }
+    m_host->sendRaw(garbage);
+    // A header announcing 4 GiB.
+    m_host->sendRaw(QByteArray::fromHex("7676" "05" "00" "00000000" "ffffffff"));
+    // An unknown frame type.
+    m_host->sendRaw(QByteArray::fromHex("7676" "63" "00" "01000000" "00000000"));
+    // A stream id beyond kMaxStream.
+    m_host->sendRaw(QByteArray::fromHex("7676" "12" "00" "00000080" "01000000" "41"));
+    // Stdin for a stream that does not exist.
+    m_host->send(FrameType::Stdin, 555, QByteArray("x"));
+    // An Exec whose payload is not JSON, and one that is JSON of the wrong shape.
+    m_host->send(FrameType::Exec, 556, QByteArray("{not json"));
+    m_host->send(FrameType::Exec, 557, QByteArray("{\"argv\":[1,2]}"));
+    // A Ping whose nonce is not a number; a frame only the guest may send.
+    m_host->send(FrameType::Ping, 0, QByteArray("{\"nonce\":\"x\"}"));
+    m_host->send(FrameType::Stdout, 558, QByteArray("y"));
+
+    m_host->send(FrameType::Ping, 0, nonceJson(1234));
+    auto pong = m_host->waitControl(FrameType::Pong);
+    QVERIFY(pong);
+    QCOMPARE(parseNonce(pong->payloadText()), std::optional<std::uint64_t>(1234));
+    QVERIFY(m_host->waitUntil([&] {
+        return m_host->streams[555].error && m_host->streams[556].error &&
+               m_host->streams[557].error && m_host->streams[558].error;
+    }));
+    QCOMPARE(m_host->streams[555].error->code, std::string("bad_stream"));
+    QCOMPARE(m_host->streams[556].error->code, std::string("bad_request"));
+    QCOMPARE(m_host->streams[557].error->code, std::string("bad_request"));
+    QCOMPARE(m_host->streams[558].error->code, std::string("bad_stream"));
+    bool controlError = false;
+    for (const Frame& f : m_host->controlSeen)
+        if (f.type == FrameType::Error) {
+            auto e = parseStreamError(f.payloadText());
+            controlError = e && e->code == "bad_request";
+        }
+    QVERIFY(controlError);
+    QCOMPARE(m_host->corrupt(), std::size_t(0));
+
+    // Still fully working.
+    StreamState& s = run(559, execJson({"echo", "alive"}));
+    QCOMPARE(s.out, QByteArray("alive\n"));
+    QCOMPARE(m_agent->state(), QProcess::Running);
+}
+
+void AgentProtocolTest::streamInUseIsRejected() {
+    m_host->send(FrameType::Exec, 60, execJson({"sleep", "100"}));
+    QVERIFY(m_host->waitUntil([&] { return m_host->streams[60].started; }));
+    m_host->send(FrameType::Exec, 60, execJson({"true"}));
+    QVERIFY(m_host->waitClosed(60));
+    QVERIFY(m_host->streams[60].error);
+    QCOMPARE(m_host->streams[60].error->code, std::string("bad_stream"));
+}
+
+void AgentProtocolTest::shutdownEndsTestMode() {
+    m_host->send(FrameType::Shutdown, 0, shutdownJson("poweroff"));
+    QVERIFY(m_agent->waitForFinished(kTimeoutMs));
+    QCOMPARE(m_agent->exitStatus(), QProcess::NormalExit);
+    QCOMPARE(m_agent->exitCode(), 0);
+    QVERIFY(!QFileInfo::exists(m_socketPath));
+}
+
+QTEST_GUILESS_MAIN(AgentProtocolTest)
+#include "AgentProtocolTest.moc"

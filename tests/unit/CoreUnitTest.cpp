@@ -1,0 +1,144 @@
+// Core logic without a VM: the sandbox state machine table, domain XML against its golden
+// file, and run-record storage (append, finish, reopen, replay, torn and corrupt files).
+#include "DomainXml.h"
+#include "RunRecord.h"
+#include "SandboxState.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace vivarium;
+
+class CoreUnitTest : public QObject {
+    Q_OBJECT
+private slots:
+    void everyStateVerbPair() {
+        // The whole table, written out: a change to the lifecycle must change this test.
+        const QHash<SandboxVerb, QList<SandboxState>> legal{
+            {SandboxVerb::Start, {SandboxState::Stopped, SandboxState::Error}},
+            {SandboxVerb::Stop, {SandboxState::Booting, SandboxState::Ready, SandboxState::Error}},
+            {SandboxVerb::Exec, {SandboxState::Ready}},
+            {SandboxVerb::Remove,
+             {SandboxState::Booting, SandboxState::Ready, SandboxState::Stopping,
+              SandboxState::Stopped, SandboxState::Error}},
+        };
+        int pairs = 0;
+        for (SandboxState s : kAllStates)
+            for (SandboxVerb v : kAllVerbs) {
+                ++pairs;
+                const bool expected = legal.value(v).contains(s);
+                QCOMPARE(verbAllowed(s, v), expected);
+                const Status st = checkVerb("abc", s, v);
+                QCOMPARE(st.ok(), expected);
+                if (!expected) {
+                    QCOMPARE(st.error().code, QString("invalid_state"));
+                    QVERIFY(st.error().message.contains(stateName(s)));
+                    QVERIFY(st.error().message.contains("abc"));
+                }
+            }
+        QCOMPARE(pairs, 28);
+    }
+
+    void domainXmlMatchesGolden() {
+        DomainSpec s;
+        s.name = "vivarium-0123abcd";
+        s.vcpus = 2;
+        s.memoryMiB = 512;
+        s.kernel = "/cache/kernel/vmlinuz";
+        s.initrd = "/cache/kernel/initramfs.cpio.gz";
+        s.cmdline = "console=ttyS0 quiet panic=-1 tsc_early_khz=2596150 vivarium.hostname=a&b";
+        s.diskPath = "/data/sandboxes/0123abcd/disk.qcow2";
+        s.channelPath = "/data/sandboxes/0123abcd/agent.sock";
+        s.consoleLog = "/data/sandboxes/0123abcd/console.log";
+        s.dacOwner = std::pair{0u, 0u};
+        s.metadataXml = "<vivarium:sandbox xmlns:vivarium='https://vivarium.dev/xmlns/sandbox/1' "
+                        "id='0123abcd' home='/data'/>";
+        QFile golden(QFINDTESTDATA("../data/domain-tcg.xml"));
+        if (qEnvironmentVariableIsSet("VIVARIUM_UPDATE_GOLDEN")) {
+            QVERIFY(golden.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            golden.write(domainXml(s).toUtf8());
+            golden.close();
+        }
+        QVERIFY(golden.open(QIODevice::ReadOnly));
+        QCOMPARE(domainXml(s), QString::fromUtf8(golden.readAll()));
+
+        s.accelerator = Accelerator::Kvm;
+        s.dacOwner.reset();
+        const QString kvm = domainXml(s);
+        QVERIFY(kvm.startsWith("<domain type='kvm'>"));
+        QVERIFY(!kvm.contains("tb-cache"));
+        QVERIFY(!kvm.contains("seclabel"));
+        QVERIFY(kvm.contains("host-passthrough"));
+    }
+
+    void runRecordStoresAndReplays() {
+        QTemporaryDir dir;
+        RunInfo info;
+        info.seq = 7;
+        info.argv = {"echo", "hi"};
+        info.origin = "test";
+        info.started = QDateTime::currentDateTimeUtc();
+        auto rec = RunRecord::create(dir.filePath("7"), info);
+        QVERIFY(rec);
+        QVERIFY(rec.value()->appendOutput(OutputKind::Stdout, "hello "));
+        QVERIFY(rec.value()->appendOutput(OutputKind::Stderr, "oops"));
+        QVERIFY(rec.value()->appendOutput(OutputKind::Stdout, QByteArray(100000, 'z')));
+        QVERIFY(rec.value()->finish(3, 0));
+        rec.value().reset();
+
+        auto back = RunRecord::open(dir.filePath("7"));
+        QVERIFY(back);
+        QCOMPARE(back.value()->info().argv, info.argv);
+        QCOMPARE(back.value()->info().exitCode.value_or(-1), 3);
+        QCOMPARE(back.value()->info().outputBytes, qint64(6 + 4 + 100000));
+        QList<QPair<OutputKind, QByteArray>> chunks;
+        QVERIFY(RunRecord::replay(dir.filePath("7"), [&](OutputKind k, const QByteArray& d) {
+            chunks.append({k, d});
+            return true;
+        }));
+        QCOMPARE(chunks.size(), 3);
+        QCOMPARE(chunks[1].first, OutputKind::Stderr);
+        QCOMPARE(chunks[1].second, QByteArray("oops"));
+        QCOMPARE(chunks[2].second.size(), 100000);
+    }
+
+    void tornAndCorruptRecords() {
+        QTemporaryDir dir;
+        RunInfo info;
+        info.seq = 1;
+        info.argv = {"x"};
+        auto rec = RunRecord::create(dir.filePath("1"), info);
+        QVERIFY(rec);
+        QVERIFY(rec.value()->appendOutput(OutputKind::Stdout, "whole"));
+        rec.value().reset();
+        QFile out(dir.filePath("1/output.log"));
+        QVERIFY(out.open(QIODevice::Append));
+        out.write(QByteArray("\x01\x10\x00\x00\x00par", 8)); // a record torn by a crash
+        out.close();
+        int n = 0;
+        QVERIFY(RunRecord::replay(dir.filePath("1"), [&](OutputKind, const QByteArray&) {
+            ++n;
+            return true;
+        }));
+        QCOMPARE(n, 1);
+        QVERIFY(out.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        out.write(QByteArray("\x09\xff\xff\xff\xff", 5));
+        out.close();
+        const Status s = RunRecord::replay(dir.filePath("1"), [](OutputKind, const QByteArray&) {
+            return true;
+        });
+        QVERIFY(!s);
+        QCOMPARE(s.error().code, QString("corrupt_record"));
+        QFile meta(dir.filePath("1/meta.json"));
+        QVERIFY(meta.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        meta.write("{not json");
+        meta.close();
+        const auto bad = RunRecord::open(dir.filePath("1"));
+        QVERIFY(!bad);
+        QCOMPARE(bad.error().code, QString("corrupt_record"));
+    }
+};
+
+QTEST_GUILESS_MAIN(CoreUnitTest)
+#include "CoreUnitTest.moc"
