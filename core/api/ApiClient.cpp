@@ -31,6 +31,11 @@ ApiClient::ApiClient(QObject* parent) : QObject(parent) {
     });
 }
 
+ApiClient::~ApiClient() {
+    // QWebSocket's destructor emits disconnected(); our members are gone by then.
+    m_socket.disconnect(this);
+}
+
 Endpoint ApiClient::localEndpoint() {
     Endpoint e;
     if (const QByteArray url = qgetenv("VIVARIUM_URL"); !url.isEmpty()) {

@@ -29,6 +29,7 @@ public:
     using Progress = std::function<void(int percent, const QString& message)>;
 
     explicit ApiClient(QObject* parent = nullptr);
+    ~ApiClient() override;
 
     // VIVARIUM_URL / VIVARIUM_TOKEN when set, else the local service's endpoint file and token.
     static Endpoint localEndpoint();

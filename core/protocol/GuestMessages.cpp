@@ -47,7 +47,7 @@ bool field(const json& j, const char* name, T& out, std::string& error, bool req
         // An unsigned value above INT64_MAX would wrap negative in get<int64_t>().
         ok = it->is_number_integer() &&
              (!it->is_number_unsigned() ||
-              it->template get<std::uint64_t>() <= std::uint64_t(std::numeric_limits<std::int64_t>::max())) &&
+              it->template get<std::uint64_t>() <= std::uint64_t(INT64_MAX)) &&
              it->template get<std::int64_t>() >= std::int64_t(std::numeric_limits<T>::min()) &&
              it->template get<std::int64_t>() <= std::int64_t(std::numeric_limits<T>::max());
     if (!ok) {
@@ -62,7 +62,9 @@ template <typename T> Parsed<T> fail(std::string error) { return {std::nullopt, 
 
 // dump() throws on invalid UTF-8 by default; strings here can come from a file name or a
 // hostname, and a throw in the agent (PID 1) is fatal, so replace bad bytes instead.
-std::string dumpJson(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dumpJson(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 } // namespace
 
@@ -79,7 +81,7 @@ std::string toJson(const Hello& m) {
 
 std::string toJson(const ExecRequest& m) {
     return dumpJson(json{{"argv", m.argv}, {"env", m.env},   {"cwd", m.cwd},  {"user", m.user},
-                {"pty", m.pty},   {"rows", m.rows}, {"cols", m.cols}});
+                         {"pty", m.pty},   {"rows", m.rows}, {"cols", m.cols}});
 }
 
 std::string toJson(const ExitStatus& m) {

@@ -160,6 +160,7 @@ void Sandbox::boot() {
                 finishPending(s);
                 return;
             }
+            qCInfo(lcSandbox) << id() << "virtual machine started; waiting for the agent";
             m_watchdog.start(m_manager->bootTimeoutMs());
             m_channel.connectTo(channelPath());
         });

@@ -30,7 +30,6 @@ constexpr int kTimeoutMs = 20000;
 QByteArray bytesOf(const std::vector<std::uint8_t>& v) {
     return QByteArray(reinterpret_cast<const char*>(v.data()), qsizetype(v.size()));
 }
-std::string text(const QByteArray& b) { return b.toStdString(); }
 
 // What arrived on one stream.
 struct StreamState {
@@ -52,12 +51,11 @@ public:
         m_socket.connectToServer(path);
         return m_socket.waitForConnected(kTimeoutMs);
     }
-    void close() {
-        m_socket.abort();
-    }
+    void close() { m_socket.abort(); }
     void send(FrameType type, std::uint32_t stream, const QByteArray& payload = {}) {
         std::vector<std::uint8_t> out;
-        QVERIFY(encodeFrame(out, type, stream, std::string_view(payload.constData(), payload.size())));
+        QVERIFY(
+            encodeFrame(out, type, stream, std::string_view(payload.constData(), payload.size())));
         sendRaw(bytesOf(out));
     }
     void send(FrameType type, std::uint32_t stream, const std::string& json) {
@@ -89,15 +87,17 @@ public:
     }
     std::optional<Frame> waitControl(FrameType type, int ms = kTimeoutMs) {
         std::optional<Frame> found;
-        waitUntil([&] {
-            for (auto it = control.begin(); it != control.end(); ++it)
-                if (it->type == type) {
-                    found = *it;
-                    control.erase(it);
-                    return true;
-                }
-            return false;
-        }, ms);
+        waitUntil(
+            [&] {
+                for (auto it = control.begin(); it != control.end(); ++it)
+                    if (it->type == type) {
+                        found = *it;
+                        control.erase(it);
+                        return true;
+                    }
+                return false;
+            },
+            ms);
         return found;
     }
     bool waitClosed(std::uint32_t stream, int ms = kTimeoutMs) {
@@ -124,10 +124,18 @@ private:
             s.started = true;
             s.pid = QJsonDocument::fromJson(payload).object().value("pid").toInteger();
             break;
-        case FrameType::Stdout: s.out += payload; break;
-        case FrameType::Stderr: s.err += payload; break;
-        case FrameType::FileData: s.fileData += payload; break;
-        case FrameType::FileEnd: s.fileEnd = true; break;
+        case FrameType::Stdout:
+            s.out += payload;
+            break;
+        case FrameType::Stderr:
+            s.err += payload;
+            break;
+        case FrameType::FileData:
+            s.fileData += payload;
+            break;
+        case FrameType::FileEnd:
+            s.fileEnd = true;
+            break;
         case FrameType::FileInfo:
             if (auto i = parseFileInfo(f.payloadText()))
                 s.info = *i;
@@ -212,7 +220,8 @@ void AgentProtocolTest::init() {
 
     m_agent = std::make_unique<QProcess>();
     m_agent->setProcessChannelMode(QProcess::ForwardedChannels);
-    m_agent->start(VIVARIUM_AGENT_PATH,
+    // VIVARIUM_AGENT_PATH in the environment runs another build (e.g. a sanitizer one).
+    m_agent->start(qEnvironmentVariable("VIVARIUM_AGENT_PATH", VIVARIUM_AGENT_PATH),
                    {"--listen-unix", m_socketPath, "--cmdline", cmdline.fileName()});
     QVERIFY2(m_agent->waitForStarted(kTimeoutMs), qPrintable(m_agent->errorString()));
     QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(m_socketPath), kTimeoutMs);
@@ -297,8 +306,9 @@ void AgentProtocolTest::environmentAndWorkingDirectory() {
     QVERIFY(s.exit);
     QCOMPARE(s.exit->code, 0);
     const QList<QByteArray> lines = s.out.split('\n');
-    QCOMPARE(lines.value(0),
-             QByteArray("bar|C.UTF-8|/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+    QCOMPARE(
+        lines.value(0),
+        QByteArray("bar|C.UTF-8|/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
     QCOMPARE(lines.value(1), QByteArray::fromStdString(r.cwd));
 }
 
@@ -321,8 +331,8 @@ void AgentProtocolTest::stdinRoundTripHonoursWindow() {
         const qint64 inFlight = sent - qint64(s.acked);
         QVERIFY(inFlight <= qint64(kStreamWindow));
         if (inFlight < qint64(kStreamWindow)) {
-            const qsizetype n = qMin<qsizetype>({qsizetype(kDataChunk), total - sent,
-                                                 qsizetype(kStreamWindow - inFlight)});
+            const qsizetype n = std::min(
+                {qsizetype(kDataChunk), total - sent, qsizetype(qint64(kStreamWindow) - inFlight)});
             m_host->send(FrameType::Stdin, id, input.mid(sent, n));
             sent += n;
         } else {
@@ -381,12 +391,14 @@ void AgentProtocolTest::concurrentExecs() {
                      execJson({"sh", "-c",
                                "i=0; while [ $i -lt 2000 ]; do echo stream-" + std::to_string(id) +
                                    "-$i; i=$((i+1)); done; exit " + std::to_string(id)}));
-    QVERIFY(m_host->waitUntil([&] {
-        for (std::uint32_t id : ids)
-            if (!m_host->streams[id].closed())
-                return false;
-        return true;
-    }, 60000));
+    QVERIFY(m_host->waitUntil(
+        [&] {
+            for (std::uint32_t id : ids)
+                if (!m_host->streams[id].closed())
+                    return false;
+            return true;
+        },
+        60000));
     for (std::uint32_t id : ids) {
         const StreamState& s = m_host->streams[id];
         QVERIFY(s.exit);
@@ -394,7 +406,8 @@ void AgentProtocolTest::concurrentExecs() {
         const QList<QByteArray> lines = s.out.trimmed().split('\n');
         QCOMPARE(lines.size(), 2000);
         for (int i = 0; i < lines.size(); ++i)
-            QCOMPARE(lines[i], QByteArray("stream-" + QByteArray::number(id) + "-" + QByteArray::number(i)));
+            QCOMPARE(lines[i],
+                     QByteArray("stream-" + QByteArray::number(id) + "-" + QByteArray::number(i)));
     }
 }
 
@@ -543,11 +556,24 @@ void AgentProtocolTest::malformedInputDoesNotKillAgent() {
     }
     m_host->sendRaw(garbage);
     // A header announcing 4 GiB.
-    m_host->sendRaw(QByteArray::fromHex("7676" "05" "00" "00000000" "ffffffff"));
+    m_host->sendRaw(QByteArray::fromHex("7676"
+                                        "05"
+                                        "00"
+                                        "00000000"
+                                        "ffffffff"));
     // An unknown frame type.
-    m_host->sendRaw(QByteArray::fromHex("7676" "63" "00" "01000000" "00000000"));
+    m_host->sendRaw(QByteArray::fromHex("7676"
+                                        "63"
+                                        "00"
+                                        "01000000"
+                                        "00000000"));
     // A stream id beyond kMaxStream.
-    m_host->sendRaw(QByteArray::fromHex("7676" "12" "00" "00000080" "01000000" "41"));
+    m_host->sendRaw(QByteArray::fromHex("7676"
+                                        "12"
+                                        "00"
+                                        "00000080"
+                                        "01000000"
+                                        "41"));
     // Stdin for a stream that does not exist.
     m_host->send(FrameType::Stdin, 555, QByteArray("x"));
     // An Exec whose payload is not JSON, and one that is JSON of the wrong shape.

@@ -1,0 +1,541 @@
+// See Agent.h.
+#include "Agent.h"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <exception>
+#include <string>
+
+#include "UserAccount.h"
+
+#ifndef VIVARIUM_VERSION
+#define VIVARIUM_VERSION "0.0.0"
+#endif
+
+namespace vivarium::agent {
+
+using protocol::Frame;
+using protocol::FrameType;
+
+namespace {
+
+// epoll tokens above ExecSession's endpoints (1..4): kind << 32 | stream.
+constexpr std::uint64_t kSignalsToken = 8ull << 32;
+constexpr std::uint64_t kListenToken = 9ull << 32;
+constexpr std::uint64_t kChannelToken = 10ull << 32;
+constexpr std::size_t kRememberClosed = 256;
+
+std::string hostNameNow() {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0)
+        return "localhost";
+    return name;
+}
+
+std::string kernelRelease() {
+    utsname u{};
+    return ::uname(&u) == 0 ? u.release : "";
+}
+
+} // namespace
+
+Agent::Agent(Logger& log, Channel channel, Role role, std::string hostname)
+    : m_log(log), m_channel(std::move(channel)), m_role(role),
+      m_hostname(hostname.empty() ? hostNameNow() : std::move(hostname)),
+      m_kernel(kernelRelease()) {}
+
+Agent::~Agent() {
+    // Each session kills its process group on destruction.
+    m_execs.clear();
+}
+
+Status Agent::setUp() {
+    // Writes to a closed pipe or socket must fail with EPIPE, not kill the agent.
+    ::signal(SIGPIPE, SIG_IGN);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    if (m_role == Role::Test) {
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+    }
+    if (::sigprocmask(SIG_BLOCK, &set, nullptr) < 0)
+        return errnoError(errno, "sigprocmask");
+    m_signals.reset(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
+    if (!m_signals)
+        return errnoError(errno, "signalfd");
+    m_epoll.reset(::epoll_create1(EPOLL_CLOEXEC));
+    if (!m_epoll)
+        return errnoError(errno, "epoll_create1");
+    watch(m_signals.get(), kSignalsToken, EPOLLIN);
+    if (m_channel.kind() == Channel::Kind::Listener) {
+        watch(m_channel.listenFd(), kListenToken, EPOLLIN);
+        m_listenReady = true;
+    } else {
+        watch(m_channel.fd(), kChannelToken, EPOLLIN | EPOLLOUT);
+        m_channelReadable = m_channelWritable = true;
+    }
+    return {};
+}
+
+void Agent::watch(int fd, std::uint64_t token, std::uint32_t events) {
+    epoll_event ev{};
+    ev.events = events | EPOLLET;
+    ev.data.u64 = token;
+    if (::epoll_ctl(m_epoll.get(), EPOLL_CTL_ADD, fd, &ev) < 0)
+        m_log.line(std::string("epoll_ctl: ") + std::strerror(errno));
+}
+
+Result<ShutdownAction> Agent::run() {
+    if (auto s = setUp(); !s)
+        return s.error();
+    // Queued until a host can take it: virtio-serial drops nothing but accepts nothing
+    // while no host is connected.
+    m_out.push(FrameType::Hello, protocol::kControlStream, protocol::toJson(identity()));
+    // A child reaped before the signalfd existed would otherwise wait for the next SIGCHLD.
+    reapChildren();
+
+    bool busy = true;
+    while (!m_stop) {
+        epoll_event events[64];
+        const int n = ::epoll_wait(m_epoll.get(), events, 64, busy ? 0 : -1);
+        if (n < 0 && errno != EINTR)
+            return errnoError(errno, "epoll_wait");
+        for (int i = 0; i < n; ++i)
+            onEvent(events[i].data.u64, events[i].events);
+        busy = pump();
+    }
+    return *m_stop;
+}
+
+void Agent::onEvent(std::uint64_t token, std::uint32_t events) {
+    const auto kind = std::uint32_t(token >> 32);
+    const auto stream = std::uint32_t(token);
+    if (token == kSignalsToken) {
+        reapChildren();
+    } else if (token == kListenToken) {
+        m_listenReady = true;
+    } else if (token == kChannelToken) {
+        if (events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP))
+            m_channelReadable = true;
+        if (events & EPOLLOUT)
+            m_channelWritable = true;
+    } else if (kind >= 1 && kind <= 4) {
+        // A stale event for a stream closed in this same batch finds nothing, by design.
+        if (auto it = m_execs.find(stream); it != m_execs.end())
+            it->second->markReady(ExecSession::Endpoint(kind), events);
+    }
+}
+
+bool Agent::pump() {
+    bool moved = acceptHost();
+    moved = flushOutput() || moved;
+    moved = readChannel() || moved;
+
+    for (auto it = m_execs.begin(); it != m_execs.end();) {
+        ExecSession& exec = *it->second;
+        moved = exec.pumpStdin(m_out) || moved;
+        moved = exec.pumpOutput(m_out, kOutputHighWater) || moved;
+        if (!exec.finished()) {
+            ++it;
+            continue;
+        }
+        // Exit goes out only after the last output byte: the host may close on it.
+        m_out.push(FrameType::Exit, exec.stream(), protocol::toJson(exec.exitStatus()));
+        const std::uint32_t id = exec.stream();
+        ++it;
+        closeStream(id);
+        moved = true;
+    }
+    for (auto it = m_files.begin(); it != m_files.end();) {
+        FileTransfer& file = *it->second;
+        const std::uint32_t id = it->first;
+        ++it;
+        if (file.direction() != FileTransfer::Direction::Download)
+            continue;
+        const std::size_t before = m_out.bytes();
+        auto done = file.pump(m_out, kOutputHighWater);
+        if (!done) {
+            sendError(id, done.error());
+            closeStream(id);
+        } else if (*done) {
+            closeStream(id);
+        }
+        moved = moved || !done || *done || m_out.bytes() != before;
+    }
+    moved = flushOutput() || moved;
+    return moved;
+}
+
+bool Agent::acceptHost() {
+    if (m_channel.kind() != Channel::Kind::Listener || m_channel.fd() >= 0 || !m_listenReady)
+        return false;
+    auto accepted = m_channel.accept();
+    if (!accepted) {
+        m_log.line(accepted.error().message);
+        m_listenReady = false;
+        return false;
+    }
+    if (!*accepted) {
+        m_listenReady = false;
+        return false;
+    }
+    watch(m_channel.fd(), kChannelToken, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+    m_channelReadable = m_channelWritable = true;
+    m_in.clear();
+    return true;
+}
+
+bool Agent::flushOutput() {
+    if (m_channel.fd() < 0 || !m_channelWritable || m_awaitingSync || m_out.empty())
+        return false;
+    std::size_t written = 0;
+    switch (m_out.writeTo(m_channel.fd(), &written)) {
+    case OutputQueue::WriteStatus::Drained:
+        break;
+    case OutputQueue::WriteStatus::WouldBlock:
+        m_channelWritable = false;
+        break;
+    case OutputQueue::WriteStatus::Closed:
+        m_channelWritable = false;
+        if (m_channel.kind() == Channel::Kind::Listener) {
+            onHostGone();
+            return true;
+        }
+        break;
+    }
+    if (written > 0)
+        m_hostSeen = true;
+    return written > 0;
+}
+
+bool Agent::readChannel() {
+    bool moved = false;
+    for (int i = 0; i < 4 && !m_stop && m_channel.fd() >= 0 && m_channelReadable &&
+                    m_out.bytes() < kInputPauseAt;
+         ++i) {
+        std::uint8_t buffer[64 * 1024];
+        std::size_t got = 0;
+        const auto status = m_channel.read(buffer, sizeof buffer, &got);
+        if (status == Channel::ReadStatus::WouldBlock) {
+            m_channelReadable = false;
+            break;
+        }
+        if (status == Channel::ReadStatus::Closed) {
+            onHostGone();
+            // Another pass may accept a host that is already waiting.
+            moved = true;
+            break;
+        }
+        m_hostSeen = true;
+        moved = true;
+        m_in.append(std::span<const std::uint8_t>(buffer, got));
+        while (!m_stop) {
+            auto frame = m_in.next();
+            if (!frame)
+                break;
+            dispatch(*frame);
+        }
+        if (m_in.corruptCount() > m_corruptLogged) {
+            // Bounded: garbage on the channel must not flood the console.
+            if (m_corruptLogged < 16)
+                m_log.line("skipped corrupt input from the host: " + m_in.lastError());
+            m_corruptLogged = m_in.corruptCount();
+        }
+    }
+    return moved;
+}
+
+void Agent::onHostGone() {
+    m_channelReadable = false;
+    if (m_channel.kind() == Channel::Kind::Listener) {
+        ::epoll_ctl(m_epoll.get(), EPOLL_CTL_DEL, m_channel.fd(), nullptr);
+        m_channel.dropConnection();
+        m_channelWritable = false;
+        m_listenReady = true; // a connection may already be waiting
+        m_out.restartPartial();
+    } else if (!m_hostSeen) {
+        // The port reads EOF whenever no host is attached, before the first one too.
+        return;
+    }
+    m_hostSeen = false;
+    // A half-received frame belongs to the host that left.
+    m_in.clear();
+    m_awaitingSync = true;
+}
+
+void Agent::reapChildren() {
+    signalfd_siginfo info;
+    while (::read(m_signals.get(), &info, sizeof info) == ssize_t(sizeof info)) {
+        if (info.ssi_signo == SIGTERM || info.ssi_signo == SIGINT)
+            m_stop = ShutdownAction::PowerOff; // test mode only; PID 1 ignores them
+    }
+    // Every child, including orphans reparented to PID 1: unknown pids are just reaped.
+    for (;;) {
+        int status = 0;
+        const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+        if (pid <= 0)
+            break;
+        const auto it = m_pids.find(pid);
+        if (it == m_pids.end())
+            continue;
+        if (auto exec = m_execs.find(it->second); exec != m_execs.end())
+            exec->second->reaped(status);
+        m_pids.erase(it);
+    }
+}
+
+void Agent::dispatch(const Frame& frame) {
+    // The one boundary where an exception (bad_alloc, a JSON library surprise) could
+    // surface; PID 1 must survive it, so it becomes an Error on the stream.
+    try {
+        if (frame.stream == protocol::kControlStream)
+            handleControl(frame);
+        else
+            handleStream(frame);
+    } catch (const std::exception& e) {
+        sendError(frame.stream, {"internal", std::string("agent failure: ") + e.what()});
+    } catch (...) {
+        sendError(frame.stream, {"internal", "agent failure"});
+    }
+}
+
+void Agent::handleControl(const Frame& frame) {
+    const auto text = frame.payloadText();
+    switch (frame.type) {
+    case FrameType::Sync: {
+        const auto nonce = protocol::parseNonce(text);
+        if (!nonce) {
+            sendError(0, {"bad_request", "sync needs a numeric nonce"});
+            return;
+        }
+        protocol::Hello ack = identity();
+        ack.nonce = *nonce;
+        for (const auto& [id, exec] : m_execs)
+            ack.streams.push_back(id);
+        // The ack goes before everything queued meanwhile (a host discards what precedes
+        // it), and an unsent Hello would only confuse a host that is already past it.
+        m_out.dropUnsent(FrameType::Hello);
+        m_out.pushUrgent(FrameType::SyncAck, 0, protocol::toJson(ack));
+        m_awaitingSync = false;
+        return;
+    }
+    case FrameType::Ping: {
+        const auto nonce = protocol::parseNonce(text);
+        if (!nonce) {
+            sendError(0, {"bad_request", "ping needs a numeric nonce"});
+            return;
+        }
+        m_out.push(FrameType::Pong, 0, protocol::nonceJson(*nonce));
+        return;
+    }
+    case FrameType::Shutdown: {
+        const auto action = protocol::parseShutdown(text);
+        if (!action) {
+            sendError(0, {"bad_request", "shutdown action must be \"poweroff\" or \"reboot\""});
+            return;
+        }
+        m_log.line("shutdown requested: " + *action);
+        m_stop = *action == "reboot" ? ShutdownAction::Reboot : ShutdownAction::PowerOff;
+        return;
+    }
+    default:
+        sendError(0,
+                  {"bad_request", "unexpected " + std::string(protocol::frameTypeName(frame.type)) +
+                                      " frame from the host"});
+    }
+}
+
+void Agent::handleStream(const Frame& frame) {
+    const std::uint32_t id = frame.stream;
+    switch (frame.type) {
+    case FrameType::Exec:
+    case FrameType::FileWrite:
+    case FrameType::FileRead:
+        if (inUse(id)) {
+            // Error closes a stream, so the one already open under this id ends too; the
+            // host and the agent then agree that nothing runs under it.
+            sendError(id, {"bad_stream", "stream " + std::to_string(id) + " is already in use"});
+            closeStream(id);
+            return;
+        }
+        if (m_execs.size() + m_files.size() >= kMaxStreams) {
+            sendError(id, {"too_many_streams",
+                           "the agent serves at most " + std::to_string(kMaxStreams) + " streams"});
+            return;
+        }
+        m_closed.erase(std::remove(m_closed.begin(), m_closed.end(), id), m_closed.end());
+        if (frame.type == FrameType::Exec)
+            startExec(frame);
+        else
+            startFile(frame);
+        // A stream that failed to open was answered with an Error; its late data frames
+        // are dropped like those of any closed stream.
+        if (!inUse(id))
+            rememberClosed(id);
+        return;
+    case FrameType::Error:
+        // The host gave up on the stream; never answer an Error with an Error.
+        if (inUse(id))
+            closeStream(id);
+        return;
+    default:
+        break;
+    }
+    if (auto it = m_execs.find(id); it != m_execs.end())
+        onExecFrame(*it->second, frame);
+    else if (auto f = m_files.find(id); f != m_files.end())
+        onFileFrame(*f->second, frame);
+    else
+        unknownStream(frame);
+}
+
+void Agent::startExec(const Frame& frame) {
+    auto request = protocol::parseExecRequest(frame.payloadText());
+    if (!request) {
+        sendError(frame.stream, {"bad_request", "exec: " + request.error});
+        return;
+    }
+    std::string who = request->user;
+    if (who.empty())
+        who = m_role == Role::Pid1 ? "0" : std::to_string(::getuid());
+    auto user = UserAccount::resolve(who);
+    if (!user) {
+        sendError(frame.stream, user.error());
+        return;
+    }
+    ExecSession::Options options;
+    options.switchCredentials = ::geteuid() == 0;
+    options.dieWithAgent = m_role == Role::Test;
+    auto exec = ExecSession::start(frame.stream, m_epoll.get(), *request, *user, options);
+    if (!exec) {
+        sendError(frame.stream, exec.error());
+        return;
+    }
+    const pid_t pid = (*exec)->pid();
+    m_pids[pid] = frame.stream;
+    m_execs[frame.stream] = std::move(*exec);
+    // No helper in GuestMessages for Started; the payload is a single integer.
+    m_out.push(FrameType::Started, frame.stream, "{\"pid\":" + std::to_string(pid) + "}");
+}
+
+void Agent::startFile(const Frame& frame) {
+    auto request = protocol::parseFileRequest(frame.payloadText());
+    if (!request) {
+        sendError(frame.stream, {"bad_request", "file: " + request.error});
+        return;
+    }
+    auto file = frame.type == FrameType::FileWrite
+                    ? FileTransfer::openForWrite(frame.stream, *request)
+                    : FileTransfer::openForRead(frame.stream, *request, m_out);
+    if (!file) {
+        sendError(frame.stream, file.error());
+        return;
+    }
+    m_files[frame.stream] = std::move(*file);
+}
+
+void Agent::onExecFrame(ExecSession& exec, const Frame& frame) {
+    switch (frame.type) {
+    case FrameType::Stdin:
+        if (auto s = exec.queueStdin(frame.payload, m_out); !s) {
+            sendError(frame.stream, s.error());
+            closeStream(frame.stream);
+        }
+        return;
+    case FrameType::Resize:
+        if (auto size = protocol::parseResize(frame.payloadText()))
+            exec.resize(size->first, size->second);
+        else
+            m_log.line("ignored a malformed resize on stream " + std::to_string(frame.stream));
+        return;
+    case FrameType::Signal:
+        if (auto sig = protocol::parseSignal(frame.payloadText()))
+            exec.signal(*sig);
+        else
+            m_log.line("ignored a malformed signal on stream " + std::to_string(frame.stream));
+        return;
+    default:
+        sendError(frame.stream, {"bad_request", std::string(protocol::frameTypeName(frame.type)) +
+                                                    " frame on an exec stream"});
+        closeStream(frame.stream);
+    }
+}
+
+void Agent::onFileFrame(FileTransfer& file, const Frame& frame) {
+    const bool upload = file.direction() == FileTransfer::Direction::Upload;
+    if (upload && frame.type == FrameType::FileData) {
+        if (auto s = file.write(frame.payload, m_out); !s) {
+            sendError(frame.stream, s.error());
+            closeStream(frame.stream);
+        }
+        return;
+    }
+    if (upload && frame.type == FrameType::FileEnd) {
+        if (auto s = file.finish(); !s)
+            sendError(frame.stream, s.error());
+        else
+            m_out.push(FrameType::FileEnd, frame.stream, std::string_view());
+        closeStream(frame.stream);
+        return;
+    }
+    if (!upload && frame.type == FrameType::FileEnd) {
+        // The host cancels a download; it expects nothing more on the stream.
+        closeStream(frame.stream);
+        return;
+    }
+    sendError(frame.stream, {"bad_request", std::string(protocol::frameTypeName(frame.type)) +
+                                                " frame on a file stream"});
+    closeStream(frame.stream);
+}
+
+void Agent::unknownStream(const Frame& frame) {
+    if (recentlyClosed(frame.stream))
+        return;
+    sendError(frame.stream, {"bad_stream", "no open stream " + std::to_string(frame.stream)});
+}
+
+void Agent::sendError(std::uint32_t stream, const Error& error) {
+    m_out.push(FrameType::Error, stream,
+               protocol::toJson(protocol::StreamError{error.code, error.message}));
+}
+
+void Agent::closeStream(std::uint32_t stream) {
+    if (auto it = m_execs.find(stream); it != m_execs.end()) {
+        // Forget the pid first: if the stream id is reused, the old process's exit must not
+        // land on the new session. Its zombie is reaped as an orphan.
+        if (auto pid = m_pids.find(it->second->pid()); pid != m_pids.end() && pid->second == stream)
+            m_pids.erase(pid);
+        m_execs.erase(it);
+    }
+    m_files.erase(stream);
+    rememberClosed(stream);
+}
+
+void Agent::rememberClosed(std::uint32_t stream) {
+    m_closed.push_back(stream);
+    if (m_closed.size() > kRememberClosed)
+        m_closed.pop_front();
+}
+
+bool Agent::recentlyClosed(std::uint32_t stream) const {
+    return std::find(m_closed.begin(), m_closed.end(), stream) != m_closed.end();
+}
+
+protocol::Hello Agent::identity() const {
+    protocol::Hello h;
+    h.version = protocol::kVersion;
+    h.agent = "vivarium-agent " VIVARIUM_VERSION;
+    h.hostname = m_hostname;
+    h.kernel = m_kernel;
+    return h;
+}
+
+} // namespace vivarium::agent

@@ -1,0 +1,126 @@
+// See UserAccount.h.
+#include "UserAccount.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <optional>
+
+#include "UniqueFd.h"
+
+namespace vivarium::agent {
+
+namespace {
+
+// Account databases larger than this are not something a sandbox image ships.
+constexpr std::size_t kMaxDatabase = 4 * 1024 * 1024;
+
+std::string readSmallFile(const std::string& path) {
+    std::string text;
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    if (!fd)
+        return text;
+    char buffer[8192];
+    while (text.size() < kMaxDatabase) {
+        const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        text.append(buffer, std::size_t(n));
+    }
+    return text;
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+    std::vector<std::string_view> parts;
+    std::size_t start = 0;
+    for (;;) {
+        const std::size_t end = s.find(sep, start);
+        parts.push_back(s.substr(start, end == std::string_view::npos ? end : end - start));
+        if (end == std::string_view::npos)
+            return parts;
+        start = end + 1;
+    }
+}
+
+std::optional<std::uint32_t> parseId(std::string_view s) {
+    std::uint32_t v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    // uid -1 means "no change" to setuid(); never accept it as an account.
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v == 0xffffffffu)
+        return std::nullopt;
+    return v;
+}
+
+template <typename F> void forEachLine(std::string_view text, F&& f) {
+    for (std::string_view line : split(text, '\n')) {
+        if (!line.empty() && line.back() == '\r')
+            line.remove_suffix(1);
+        if (!line.empty() && line.front() != '#')
+            f(line);
+    }
+}
+
+} // namespace
+
+Result<UserAccount> UserAccount::resolve(std::string_view spec, const std::string& passwdPath,
+                                         const std::string& groupPath) {
+    const std::optional<std::uint32_t> numeric = parseId(spec);
+    if (spec.empty() || (!numeric && spec.find_first_of(":\n") != std::string_view::npos))
+        return Error{"bad_user", "invalid user '" + std::string(spec) + "'"};
+
+    std::optional<UserAccount> found;
+    forEachLine(readSmallFile(passwdPath), [&](std::string_view line) {
+        if (found)
+            return;
+        // name:password:uid:gid:gecos:home:shell
+        const auto f = split(line, ':');
+        if (f.size() < 7)
+            return;
+        const auto uid = parseId(f[2]);
+        const auto gid = parseId(f[3]);
+        if (!uid || !gid)
+            return;
+        if (numeric ? *uid != *numeric : f[0] != spec)
+            return;
+        UserAccount a;
+        a.uid = *uid;
+        a.gid = *gid;
+        a.name = std::string(f[0]);
+        if (!f[5].empty())
+            a.home = std::string(f[5]);
+        if (!f[6].empty())
+            a.shell = std::string(f[6]);
+        found = std::move(a);
+    });
+    if (!found) {
+        if (!numeric)
+            return Error{"bad_user", "no such user: " + std::string(spec)};
+        UserAccount a;
+        a.uid = *numeric;
+        a.gid = *numeric;
+        a.name = std::string(spec);
+        found = std::move(a);
+    }
+
+    found->groups.push_back(found->gid);
+    forEachLine(readSmallFile(groupPath), [&](std::string_view line) {
+        // name:password:gid:member,member
+        const auto f = split(line, ':');
+        if (f.size() < 4 || found->groups.size() >= 256)
+            return;
+        const auto gid = parseId(f[2]);
+        if (!gid || *gid == found->gid)
+            return;
+        for (std::string_view member : split(f[3], ','))
+            if (member == found->name) {
+                found->groups.push_back(*gid);
+                return;
+            }
+    });
+    return std::move(*found);
+}
+
+} // namespace vivarium::agent
