@@ -29,6 +29,10 @@ ApiSession::ApiSession(QWebSocket* socket, SandboxManager* manager, QObject* par
     connect(socket, &QWebSocket::binaryMessageReceived, this, &ApiSession::onBinary);
     connect(socket, &QWebSocket::disconnected, this, &QObject::deleteLater);
 
+    connect(manager, &SandboxManager::acceleratorChanged, this, [this] {
+        event("service.accelerator", {{"accelerator", acceleratorName(m_manager->accelerator())},
+                                      {"reason", m_manager->acceleratorReason()}});
+    });
     connect(manager, &SandboxManager::sandboxAdded, this,
             [this](Sandbox* s) { event("sandbox.added", {{"sandbox", s->toJson()}}); });
     connect(manager, &SandboxManager::sandboxRemoved, this,

@@ -4,7 +4,9 @@
 
 namespace vivarium {
 
-QString xmlEscape(const QString& text) { return text.toHtmlEscaped(); }
+QString xmlEscape(const QString& text) {
+    return text.toHtmlEscaped();
+}
 
 QString domainXml(const DomainSpec& s) {
     const bool kvm = s.accelerator == Accelerator::Kvm;
@@ -35,20 +37,24 @@ QString domainXml(const DomainSpec& s) {
     x += "  <on_reboot>restart</on_reboot>\n";
     x += "  <on_crash>destroy</on_crash>\n";
     x += "  <devices>\n";
-    x += "    <disk type='file' device='disk'>\n";
-    x += "      <driver name='qemu' type='qcow2' cache='writeback' discard='unmap'/>\n";
-    x += QString("      <source file='%1'/>\n").arg(xmlEscape(s.diskPath));
-    x += "      <target dev='vda' bus='virtio'/>\n";
-    x += "      <address type='virtio-mmio'/>\n";
-    x += "    </disk>\n";
-    x += "    <controller type='virtio-serial' index='0'>\n";
-    x += "      <address type='virtio-mmio'/>\n";
-    x += "    </controller>\n";
-    x += "    <channel type='unix'>\n";
-    x += QString("      <source mode='bind' path='%1'/>\n").arg(xmlEscape(s.channelPath));
-    x += QString("      <target type='virtio' name='%1'/>\n")
-             .arg(QString::fromLatin1(protocol::kPortName.data(), protocol::kPortName.size()));
-    x += "    </channel>\n";
+    if (!s.diskPath.isEmpty()) {
+        x += "    <disk type='file' device='disk'>\n";
+        x += "      <driver name='qemu' type='qcow2' cache='writeback' discard='unmap'/>\n";
+        x += QString("      <source file='%1'/>\n").arg(xmlEscape(s.diskPath));
+        x += "      <target dev='vda' bus='virtio'/>\n";
+        x += "      <address type='virtio-mmio'/>\n";
+        x += "    </disk>\n";
+    }
+    if (!s.channelPath.isEmpty()) {
+        x += "    <controller type='virtio-serial' index='0'>\n";
+        x += "      <address type='virtio-mmio'/>\n";
+        x += "    </controller>\n";
+        x += "    <channel type='unix'>\n";
+        x += QString("      <source mode='bind' path='%1'/>\n").arg(xmlEscape(s.channelPath));
+        x += QString("      <target type='virtio' name='%1'/>\n")
+                 .arg(QString::fromLatin1(protocol::kPortName.data(), protocol::kPortName.size()));
+        x += "    </channel>\n";
+    }
     x += "    <serial type='file'>\n";
     x += QString("      <source path='%1'/>\n").arg(xmlEscape(s.consoleLog));
     x += "    </serial>\n";

@@ -19,6 +19,8 @@ namespace {
 void ensureEventLoop() {
     static std::once_flag once;
     std::call_once(once, [] {
+        // Errors are returned as values (lastError); libvirt must not also print them.
+        virSetErrorFunc(nullptr, [](void*, virErrorPtr) {});
         virEventRegisterDefaultImpl();
         std::thread([] {
             for (;;)
@@ -146,6 +148,14 @@ Status LibvirtConnection::defineDomain(const QString& xml) {
     virDomainPtr d = virDomainDefineXML(m_conn, xml.toUtf8().constData());
     if (!d)
         return lastError("Cannot define the virtual machine");
+    virDomainFree(d);
+    return {};
+}
+
+Status LibvirtConnection::createTransient(const QString& xml) {
+    virDomainPtr d = virDomainCreateXML(m_conn, xml.toUtf8().constData(), 0);
+    if (!d)
+        return lastError("Cannot start the virtual machine");
     virDomainFree(d);
     return {};
 }

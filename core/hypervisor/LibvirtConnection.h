@@ -46,6 +46,8 @@ public:
     bool kvmOffered();
 
     Status defineDomain(const QString& xml);
+    // Starts a domain that libvirt forgets once it stops (probes).
+    Status createTransient(const QString& xml);
     Status startDomain(const QString& name);
     Status destroyDomain(const QString& name);
     Status undefineDomain(const QString& name);

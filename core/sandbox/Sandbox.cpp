@@ -15,6 +15,7 @@ using protocol::FrameType;
 
 QJsonObject SandboxConfig::toJson() const {
     return {{"id", id},
+            {"uuid", uuid},
             {"name", name},
             {"template", templateName},
             {"image", image},
@@ -27,6 +28,7 @@ QJsonObject SandboxConfig::toJson() const {
 Result<SandboxConfig> SandboxConfig::fromJson(const QJsonObject& o) {
     SandboxConfig c;
     c.id = o.value("id").toString();
+    c.uuid = o.value("uuid").toString();
     c.name = o.value("name").toString();
     c.templateName = o.value("template").toString();
     c.image = o.value("image").toString();
@@ -34,8 +36,8 @@ Result<SandboxConfig> SandboxConfig::fromJson(const QJsonObject& o) {
     c.memoryMiB = o.value("memory_mib").toInt(256);
     c.created = QDateTime::fromString(o.value("created").toString(), Qt::ISODateWithMs);
     c.nextSeq = quint32(o.value("next_seq").toInteger(1));
-    if (c.id.isEmpty() || c.image.isEmpty())
-        return makeError("corrupt_record", "sandbox.json lacks 'id' or 'image'");
+    if (c.id.isEmpty() || c.image.isEmpty() || c.uuid.isEmpty())
+        return makeError("corrupt_record", "sandbox.json lacks 'id', 'uuid' or 'image'");
     return c;
 }
 
@@ -86,6 +88,7 @@ Sandbox::~Sandbox() = default;
 QJsonObject Sandbox::toJson() const {
     QJsonObject o = m_config.toJson();
     o.remove("next_seq");
+    o.remove("uuid");
     o["state"] = stateName(m_state);
     o["runs"] = int(m_runs.size());
     if (!m_lastError.isEmpty())

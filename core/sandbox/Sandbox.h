@@ -24,6 +24,7 @@ class SandboxManager;
 
 struct SandboxConfig {
     QString id;
+    QString uuid; // the libvirt domain's, fixed so each boot can re-define it
     QString name;
     QString templateName;
     QString image;

@@ -3,12 +3,17 @@
 #include "Log.h"
 #include "Paths.h"
 
+#include <QCoreApplication>
 #include <QDir>
+#include <QFileInfo>
+#include <QJsonObject>
+#include <QSaveFile>
 #include <QFile>
 #include <QJsonDocument>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QRegularExpression>
+#include <QUuid>
 #include <QXmlStreamReader>
 
 #include <unistd.h>
@@ -72,6 +77,15 @@ SandboxManager::SandboxManager(ManagerSettings settings, QObject* parent)
     m_tscKhz = hostTscKhz();
     connect(&m_libvirt, &LibvirtConnection::domainStopped, this,
             [this](const QString& domain, const QString& reason) {
+                if (domain == m_probeDomain) {
+                    QFile log(Paths::runtimeDir() + "/kvm-probe.log");
+                    log.open(QIODevice::ReadOnly);
+                    const bool echoed = log.readAll().contains("vivarium-echo");
+                    finishKvmProbe(echoed, echoed ? "the guest booted and answered"
+                                                  : "the guest stopped (" + reason +
+                                                        ") without answering");
+                    return;
+                }
                 for (Sandbox* s : std::as_const(m_sandboxes))
                     if (s->domainName() == domain)
                         s->markStopped(reason);
@@ -118,15 +132,95 @@ void SandboxManager::chooseAccelerator() {
         m_acceleratorReason = "libvirt offers no KVM on this host";
     } else {
         // libvirt offers KVM even where a paravirtual /dev/kvm cannot run a stock guest
-        // (DESIGN.md): only a probe boot proves it. Until a probe has passed, stay on TCG.
-        QFile probe(Paths::dataDir() + "/kvm-probe");
-        const bool passed = probe.open(QIODevice::ReadOnly) && probe.readAll().trimmed() == "ok";
-        m_accelerator = passed ? Accelerator::Kvm : Accelerator::Tcg;
-        m_acceleratorReason = passed ? "a KVM probe boot succeeded"
-                                     : "no successful KVM probe boot on this host";
+        // (DESIGN.md): only a probe boot proves it. The verdict is kept per host kernel and
+        // QEMU build; until there is one, sandboxes boot on TCG and the probe runs aside.
+        QFile probe(probeCacheFile());
+        const QJsonObject cached = probe.open(QIODevice::ReadOnly)
+                                       ? QJsonDocument::fromJson(probe.readAll()).object()
+                                       : QJsonObject();
+        if (cached.value("host") == probeHostKey()) {
+            const bool passed = cached.value("ok").toBool();
+            m_accelerator = passed ? Accelerator::Kvm : Accelerator::Tcg;
+            m_acceleratorReason = passed ? "a KVM probe boot succeeded on this host"
+                                         : "a KVM probe boot failed on this host (" +
+                                               cached.value("reason").toString() + ")";
+        } else {
+            m_accelerator = Accelerator::Tcg;
+            m_acceleratorReason = "KVM is being probed; TCG until the probe boot succeeds";
+            QTimer::singleShot(0, this, &SandboxManager::startKvmProbe);
+        }
     }
     qCInfo(lcHypervisor) << "accelerator:" << acceleratorName(m_accelerator) << "-"
                          << m_acceleratorReason;
+}
+
+void SandboxManager::startKvmProbe() {
+    const GuestArtifacts a = m_images.artifacts("tiny");
+    if (!QFileInfo::exists(a.kernel) || !QFileInfo::exists(a.initrd)) {
+        m_acceleratorReason = "KVM not probed yet: the guest kernel is not prepared";
+        return;
+    }
+    Paths::ensureDir(Paths::runtimeDir());
+    m_probeDomain = "vivarium-kvm-probe-" + QString::number(QCoreApplication::applicationPid());
+    const QString log = Paths::runtimeDir() + "/kvm-probe.log";
+    QFile::remove(log);
+    DomainSpec spec;
+    spec.name = m_probeDomain;
+    spec.accelerator = Accelerator::Kvm;
+    spec.kernel = a.kernel;
+    spec.initrd = a.initrd;
+    spec.cmdline = "console=ttyS0 quiet panic=-1 vivarium.mode=echo";
+    spec.consoleLog = log;
+    if (geteuid() == 0)
+        spec.dacOwner = std::pair{uint(geteuid()), uint(getegid())};
+    m_probeTimer = new QTimer(this);
+    m_probeTimer->setSingleShot(true);
+    connect(m_probeTimer, &QTimer::timeout, this,
+            [this] { finishKvmProbe(false, "the probe guest did not finish within 20 s"); });
+    m_probeTimer->start(20000);
+    qCInfo(lcHypervisor) << "probing KVM with a test boot";
+    runLibvirt(this, [xml = domainXml(spec)](LibvirtConnection& c) { return c.createTransient(xml); },
+               [this](Status s) {
+                   if (!s)
+                       finishKvmProbe(false, s.error().detail.isEmpty() ? s.error().message
+                                                                        : s.error().detail);
+               });
+}
+
+void SandboxManager::finishKvmProbe(bool ok, const QString& why) {
+    if (m_probeDomain.isEmpty())
+        return;
+    const QString domain = std::exchange(m_probeDomain, {});
+    m_probeTimer->deleteLater();
+    m_probeTimer = nullptr;
+    if (!ok)
+        runLibvirt(this, [domain](LibvirtConnection& c) { return c.destroyDomain(domain); },
+                   [](Status) {});
+    QSaveFile f(probeCacheFile());
+    if (f.open(QIODevice::WriteOnly)) {
+        f.write(QJsonDocument(QJsonObject{{"host", probeHostKey()}, {"ok", ok}, {"reason", why}})
+                    .toJson());
+        f.commit();
+    }
+    qCInfo(lcHypervisor) << "KVM probe" << (ok ? "succeeded" : "failed:") << why;
+    if (ok) {
+        m_accelerator = Accelerator::Kvm;
+        m_acceleratorReason = "a KVM probe boot succeeded on this host";
+    } else {
+        m_acceleratorReason = "a KVM probe boot failed on this host (" + why + ")";
+    }
+    emit acceleratorChanged();
+}
+
+QString SandboxManager::probeCacheFile() { return Paths::dataDir() + "/kvm-probe.json"; }
+
+QString SandboxManager::probeHostKey() {
+    // A new host kernel or QEMU build may change the verdict.
+    QFile release("/proc/sys/kernel/osrelease");
+    release.open(QIODevice::ReadOnly);
+    const QFileInfo qemu("/usr/bin/qemu-system-x86_64");
+    return QString::fromLatin1(release.readAll()).trimmed() + "/" +
+           QString::number(qemu.lastModified().toSecsSinceEpoch());
 }
 
 QString SandboxManager::metadataFor(const Sandbox& s) const {
@@ -138,6 +232,7 @@ QString SandboxManager::domainXmlFor(const Sandbox& s) const {
     const GuestArtifacts a = m_images.artifacts(s.config().image);
     DomainSpec spec;
     spec.name = s.domainName();
+    spec.uuid = s.config().uuid;
     spec.accelerator = m_accelerator;
     spec.vcpus = s.config().vcpus;
     spec.memoryMiB = s.config().memoryMiB;
@@ -249,6 +344,7 @@ void SandboxManager::create(const CreateOptions& o, Progress progress,
             do
                 config.id = newId();
             while (m_sandboxes.contains(config.id));
+            config.uuid = QUuid::createUuid().toString(QUuid::WithoutBraces);
             config.name = o.name.isEmpty() ? tmpl.name + "-" + config.id.left(4) : o.name;
             config.templateName = tmpl.name;
             config.image = tmpl.image;

@@ -14,6 +14,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QThreadPool>
+#include <QTimer>
 #include <QtConcurrent/QtConcurrent>
 
 namespace vivarium {
@@ -87,6 +88,7 @@ public:
     }
 
 signals:
+    void acceleratorChanged();
     void sandboxAdded(vivarium::Sandbox* sandbox);
     void sandboxRemoved(const QString& id);
     void sandboxStateChanged(vivarium::Sandbox* sandbox);
@@ -96,6 +98,10 @@ signals:
 private:
     Sandbox* addSandbox(SandboxConfig config, const QString& dir);
     void chooseAccelerator();
+    void startKvmProbe();
+    void finishKvmProbe(bool ok, const QString& why);
+    static QString probeCacheFile();
+    static QString probeHostKey();
     void adopt();
     QString metadataFor(const Sandbox& s) const;
 
@@ -107,6 +113,8 @@ private:
     Accelerator m_accelerator = Accelerator::Tcg;
     QString m_acceleratorReason;
     QString m_tscKhz;
+    QString m_probeDomain;
+    QTimer* m_probeTimer = nullptr;
 };
 
 } // namespace vivarium

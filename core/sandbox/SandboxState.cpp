@@ -53,8 +53,9 @@ Status checkVerb(const QString& sandbox, SandboxState s, SandboxVerb v) {
     case SandboxState::Ready: hint = "It is already running."; break;
     case SandboxState::Error: hint = "Stop or remove it, then try again."; break;
     }
+    const QString now = s == SandboxState::Error ? QString("in the error state") : stateName(s);
     return makeError("invalid_state", QString("Cannot %1 sandbox %2: it is %3. %4")
-                                          .arg(verbName(v), sandbox, stateName(s), hint));
+                                          .arg(verbName(v), sandbox, now, hint));
 }
 
 } // namespace vivarium

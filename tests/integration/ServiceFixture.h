@@ -1,0 +1,41 @@
+// A private Vivarium service for a test: its own runtime, data and config directories (so
+// it sees no other sandboxes and no other test sees its own), the shared prepared guest
+// cache, and helpers to run `viv` as a user would. The service is started the way users
+// get it: by the first `viv` command.
+#pragma once
+
+#include <QByteArray>
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QStringList>
+#include <QTemporaryDir>
+
+struct VivResult {
+    int code = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+class ServiceFixture {
+public:
+    explicit ServiceFixture(const QStringList& extraEnv = {});
+    ~ServiceFixture();
+
+    QProcessEnvironment environment() const { return m_env; }
+    QString binDir() const;
+    QString runtimeDir() const { return m_dir.path() + "/run/vivarium"; }
+    QString dataDir() const { return m_dir.path() + "/data/vivarium"; }
+
+    VivResult viv(const QStringList& args, const QByteArray& stdinData = {},
+                  int timeoutMs = 180000, const QStringList& extraEnv = {}) const;
+    // Starts `viv` and returns the running process (for live and concurrent tests).
+    QProcess* startViv(const QStringList& args, QObject* parent) const;
+
+    qint64 servicePid() const;  // from the service's lock file; 0 when none
+    bool killService(int signal); // and waits for it to be gone
+    void removeAllSandboxes();
+
+private:
+    QTemporaryDir m_dir;
+    QProcessEnvironment m_env;
+};
