@@ -324,7 +324,7 @@ void VivCli::cmdExec(const QString& sandboxId, bool) {
         const QString error = e.value("error").toString();
         if (!error.isEmpty()) {
             err("viv: " + error);
-            return cleanupAndFinish(error.contains("No such file") || error.contains("exec")
+            return cleanupAndFinish(e.value("error_code").toString() == "exec_failed"
                                         ? kExitNotRun
                                         : kExitFailure);
         }

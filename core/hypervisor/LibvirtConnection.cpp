@@ -219,6 +219,9 @@ Result<QList<DomainInfo>> LibvirtConnection::listDomains(const QString& namePref
         if (name.startsWith(namePrefix)) {
             DomainInfo info;
             info.name = name;
+            char uuid[VIR_UUID_STRING_BUFLEN];
+            if (virDomainGetUUIDString(domains[i], uuid) == 0)
+                info.uuid = QString::fromLatin1(uuid);
             int state = 0, reason = 0;
             if (virDomainGetState(domains[i], &state, &reason, 0) == 0)
                 info.state = toState(state);

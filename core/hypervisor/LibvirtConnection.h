@@ -21,6 +21,7 @@ QString domainStateName(DomainState state);
 
 struct DomainInfo {
     QString name;
+    QString uuid;
     DomainState state = DomainState::Unknown;
     QString metadata; // our <vivarium:sandbox> element, empty when the domain has none
     qint64 vmmPid = 0;

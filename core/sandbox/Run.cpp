@@ -15,10 +15,11 @@ void Run::addOutput(OutputKind kind, const QByteArray& data) {
     emit output(kind, data);
 }
 
-void Run::finish(std::optional<int> exitCode, int signal, const QString& error) {
+void Run::finish(std::optional<int> exitCode, int signal, const QString& error,
+                 const QString& errorCode) {
     if (finished())
         return;
-    if (auto s = m_record->finish(exitCode, signal, error); !s)
+    if (auto s = m_record->finish(exitCode, signal, error, errorCode); !s)
         qCWarning(lcSandbox) << s.error().text();
     emit exited();
 }

@@ -24,7 +24,8 @@ public:
 
     void setPid(qint64 pid) { m_pid = pid; }
     void addOutput(OutputKind kind, const QByteArray& data);
-    void finish(std::optional<int> exitCode, int signal, const QString& error = {});
+    void finish(std::optional<int> exitCode, int signal, const QString& error = {},
+                const QString& errorCode = {});
 
 signals:
     void output(vivarium::OutputKind kind, const QByteArray& data);

@@ -36,6 +36,8 @@ QJsonObject RunInfo::toJson() const {
         o["signal"] = signal;
     if (!error.isEmpty())
         o["error"] = error;
+    if (!errorCode.isEmpty())
+        o["error_code"] = errorCode;
     return o;
 }
 
@@ -55,6 +57,7 @@ Result<RunInfo> RunInfo::fromJson(const QJsonObject& o) {
         r.exitCode = o.value("exit_code").toInt();
     r.signal = o.value("signal").toInt();
     r.error = o.value("error").toString();
+    r.errorCode = o.value("error_code").toString();
     r.outputBytes = o.value("output_bytes").toInteger();
     return r;
 }
@@ -116,11 +119,13 @@ Status RunRecord::appendOutput(OutputKind kind, const QByteArray& data) {
     return {};
 }
 
-Status RunRecord::finish(std::optional<int> exitCode, int signal, const QString& error) {
+Status RunRecord::finish(std::optional<int> exitCode, int signal, const QString& error,
+                         const QString& errorCode) {
     m_info.ended = QDateTime::currentDateTimeUtc();
     m_info.exitCode = exitCode;
     m_info.signal = signal;
     m_info.error = error;
+    m_info.errorCode = errorCode.isEmpty() && !error.isEmpty() ? "lost" : errorCode;
     m_output.flush();
     return saveMeta();
 }

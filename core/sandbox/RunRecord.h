@@ -31,7 +31,8 @@ struct RunInfo {
     std::optional<QDateTime> ended;
     std::optional<int> exitCode;
     int signal = 0;
-    QString error; // set when the run could not start or was lost
+    QString error;     // set when the run could not start or was lost: for a user
+    QString errorCode; // stable: "exec_failed", "bad_user", "lost", …
     qint64 outputBytes = 0;
 
     bool finished() const { return ended.has_value(); }
@@ -50,7 +51,8 @@ public:
     QString dir() const { return m_dir; }
 
     Status appendOutput(OutputKind kind, const QByteArray& data);
-    Status finish(std::optional<int> exitCode, int signal, const QString& error = {});
+    Status finish(std::optional<int> exitCode, int signal, const QString& error = {},
+                  const QString& errorCode = {});
     Status saveMeta();
 
     // Replays the stored output in order; stops early when `sink` returns false.

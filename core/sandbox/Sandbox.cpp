@@ -36,8 +36,8 @@ Result<SandboxConfig> SandboxConfig::fromJson(const QJsonObject& o) {
     c.memoryMiB = o.value("memory_mib").toInt(256);
     c.created = QDateTime::fromString(o.value("created").toString(), Qt::ISODateWithMs);
     c.nextSeq = quint32(o.value("next_seq").toInteger(1));
-    if (c.id.isEmpty() || c.image.isEmpty() || c.uuid.isEmpty())
-        return makeError("corrupt_record", "sandbox.json lacks 'id', 'uuid' or 'image'");
+    if (c.id.isEmpty() || c.image.isEmpty())
+        return makeError("corrupt_record", "sandbox.json lacks 'id' or 'image'");
     return c;
 }
 
@@ -63,6 +63,10 @@ Sandbox::Sandbox(SandboxConfig config, QString dir, SandboxManager* manager)
                 if (m_state == SandboxState::Stopping && (!st || *st == DomainState::ShutOff))
                     markStopped("destroyed");
             });
+    });
+    connect(&m_syncTimer, &QTimer::timeout, this, [this] {
+        if (m_state == SandboxState::Booting && m_resyncing && m_channel.isConnected())
+            m_channel.sync();
     });
     connect(&m_channel, &GuestChannel::hello, this,
             [this](const protocol::Hello& h) { onHello(h, false); });
@@ -141,6 +145,15 @@ void Sandbox::start(Done done) {
 }
 
 void Sandbox::boot() {
+    if (m_manager->requireKvm() && m_manager->accelerator() != Accelerator::Kvm) {
+        const Error e = makeError("kvm_required",
+                                  "KVM is required (require_kvm is set) but not usable here: " +
+                                      m_manager->acceleratorReason() +
+                                      ". Under TCG a guest is not a security boundary.");
+        setState(SandboxState::Error, e.message);
+        finishPending(e);
+        return;
+    }
     ++m_bootAttempt;
     setState(SandboxState::Booting);
     QFile::remove(consoleLog());
@@ -176,9 +189,22 @@ void Sandbox::onBootFailed(const QString& why) {
     m_channel.close();
     const int maxAttempts = m_manager->bootAttempts();
     qCWarning(lcSandbox) << id() << "boot attempt" << m_bootAttempt << "failed:" << why;
-    m_manager->runLibvirt(
-        this, [name = domainName()](LibvirtConnection& c) { return c.destroyDomain(name); },
-        [this, why, maxAttempts](Status) {
+    // Our own destroy sends a "destroyed" stop event that may arrive after the next attempt
+    // has begun; it is counted here so markStopped does not take it for that attempt failing.
+    ++m_ownDestroys;
+    m_manager->runLibvirt<Result<bool>>(
+        this,
+        [name = domainName()](LibvirtConnection& c) -> Result<bool> {
+            const auto state = c.domainState(name);
+            const bool active = state && *state != DomainState::ShutOff;
+            if (active)
+                if (auto s = c.destroyDomain(name); !s)
+                    return s.error();
+            return active;
+        },
+        [this, why, maxAttempts](Result<bool> destroyed) {
+            if (!destroyed || !*destroyed)
+                --m_ownDestroys; // no event will come for it
             if (m_state != SandboxState::Booting)
                 return;
             if (m_bootAttempt < maxAttempts) {
@@ -202,6 +228,9 @@ void Sandbox::adoptRunning() {
     m_resyncing = true;
     m_watchdog.start(m_manager->bootTimeoutMs());
     m_channel.connectTo(channelPath());
+    // A guest still booting has not opened its port; a Sync written before that can stall
+    // (DESIGN.md). Repeat it, each with a fresh nonce, until one is answered.
+    m_syncTimer.start(2000);
 }
 
 void Sandbox::onHello(const protocol::Hello& hello, bool resync) {
@@ -214,6 +243,8 @@ void Sandbox::onHello(const protocol::Hello& hello, bool resync) {
         return;
     }
     m_watchdog.stop();
+    m_syncTimer.stop();
+    m_resyncing = false;
     m_agent = QString::fromStdString(hello.agent);
     if (resync) {
         // Runs the agent still runs stay live; the others ended while nobody listened.
@@ -248,13 +279,18 @@ void Sandbox::stop(Done done) {
 }
 
 void Sandbox::markStopped(const QString& reason) {
+    if (reason == "destroyed" && m_ownDestroys > 0) {
+        --m_ownDestroys; // a failed boot attempt we destroyed ourselves
+        return;
+    }
     failLiveRuns("lost: the sandbox stopped (" + reason + ")");
     if (m_state == SandboxState::Stopped)
         return;
     m_stopTimer.stop();
     m_watchdog.stop();
+    m_syncTimer.stop();
     m_channel.close();
-    failLiveRuns("lost: the sandbox stopped (" + reason + ")");
+    m_agent.clear();
     if (m_state == SandboxState::Booting) {
         onBootFailed("the virtual machine stopped during boot (" + reason + ")");
         return;
@@ -333,6 +369,9 @@ void Sandbox::signal(quint32 seq, int sig) {
 QList<Run*> Sandbox::runs() const { return m_runs.values(); }
 
 void Sandbox::onStreamFrame(const protocol::Frame& f) {
+    // Before the SyncAck, bytes may be the tail of a frame sent to the previous host.
+    if (m_state == SandboxState::Booting && m_resyncing)
+        return;
     Run* run = m_runs.value(f.stream);
     if (!run || run->finished()) {
         // Never trust a stream id from the guest: unknown ones are dropped, not created.
@@ -365,7 +404,8 @@ void Sandbox::onStreamFrame(const protocol::Frame& f) {
         auto e = protocol::parseStreamError(f.payloadText());
         m_channel.forgetStream(f.stream);
         run->finish(std::nullopt, 0,
-                    e ? QString::fromStdString(e->message) : "the guest reported an error");
+                    e ? QString::fromStdString(e->message) : "the guest reported an error",
+                    e ? QString::fromStdString(e->code) : QString("guest_error"));
         emit runFinished(run);
         return;
     }

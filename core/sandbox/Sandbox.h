@@ -111,6 +111,8 @@ private:
     GuestChannel m_channel;
     QTimer m_watchdog;
     QTimer m_stopTimer;
+    QTimer m_syncTimer;
+    int m_ownDestroys = 0;
     int m_bootAttempt = 0;
     bool m_resyncing = false;
     QList<Done> m_pending; // callers waiting for the current start/stop to settle

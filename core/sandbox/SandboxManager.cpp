@@ -110,11 +110,7 @@ Status SandboxManager::init() {
         return makeError("io_error", "Cannot create " + Paths::sandboxesDir());
     if (auto s = m_libvirt.open(m_settings.libvirtUri); !s)
         return s;
-    chooseAccelerator();
-    if (m_settings.requireKvm && m_accelerator != Accelerator::Kvm)
-        return makeError("kvm_required",
-                         "KVM is required (require_kvm is set) but unusable here: " +
-                             m_acceleratorReason);
+    chooseAccelerator(); // with require_kvm, sandboxes refuse to boot until KVM is usable
     adopt();
     return {};
 }
@@ -290,9 +286,14 @@ void SandboxManager::adopt() {
                                  << "with an unreadable sandbox.json";
             continue;
         }
+        const auto d = ours.constFind(id);
+        if (config->uuid.isEmpty()) // written before domain UUIDs were kept: take libvirt's
+            config->uuid = d != ours.cend() && !d->uuid.isEmpty()
+                               ? d->uuid
+                               : QUuid::createUuid().toString(QUuid::WithoutBraces);
         Sandbox* s = addSandbox(config.value(), root.filePath(id));
         s->loadRuns();
-        const auto d = ours.constFind(id);
+        s->saveConfig();
         if (d != ours.cend() && d->state == DomainState::Running) {
             qCInfo(lcSandbox) << "re-adopting running sandbox" << id;
             s->adoptRunning();

@@ -66,6 +66,7 @@ public:
 
     Accelerator accelerator() const { return m_accelerator; }
     QString acceleratorReason() const { return m_acceleratorReason; }
+    bool requireKvm() const { return m_settings.requireKvm; }
     int bootTimeoutMs() const { return m_settings.bootTimeoutMs; }
     int bootAttempts() const { return m_settings.bootAttempts; }
     int stopTimeoutMs() const { return m_settings.stopTimeoutMs; }

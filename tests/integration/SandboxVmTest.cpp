@@ -4,6 +4,7 @@
 #include "ServiceFixture.h"
 
 #include <QCryptographicHash>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -191,6 +192,13 @@ private slots:
         const QJsonArray all = QJsonDocument::fromJson(broken.viv({"ls", "--json"}).out).array();
         QCOMPARE(all.size(), 1);
         QCOMPARE(all.first().toObject().value("state").toString(), QString("error"));
+        // Each attempt ran its full course: our own destroy of attempt 1 must not be taken
+        // for attempt 2 failing.
+        QFile log(broken.dataDir() + "/vivariumd.log");
+        QVERIFY(log.open(QIODevice::ReadOnly));
+        const QByteArray text = log.readAll();
+        QCOMPARE(text.count("failed: \"the guest agent did not answer within"), 2);
+        QVERIFY2(!text.contains("stopped during boot"), text.constData());
     }
 
     void removeDeletesTheSandbox() {
