@@ -19,7 +19,7 @@ PACKAGES=(cmake g++ make pkg-config git
   qt6-base-dev qt6-websockets-dev libgl-dev nlohmann-json3-dev
   libvirt-dev libvirt-daemon-system libvirt-clients
   qemu-system-x86 qemu-utils qemu-guest-agent
-  busybox-static debootstrap cpio e2fsprogs fakeroot xz-utils zstd kmod
+  busybox-static debootstrap cpio e2fsprogs fakeroot xz-utils zstd kmod binutils
   python3 python3-websockets)
 missing=()
 for p in "${PACKAGES[@]}"; do
