@@ -113,6 +113,13 @@ Commands:
   ls [--json]          list sandboxes
   start ID | stop ID | rm ID
   logs ID              list the runs of a sandbox
+  logs ID RUN [--follow]
+                       replay a run's output (stdout and stderr kept apart); --follow
+                       keeps streaming until it ends
+  logs ID --follow     stream every new run of the sandbox
+  token create --sandbox ID
+                       make a token that can use only that sandbox (for an agent)
+  token ls | token rm TOKEN_ID
 
 The service is found through VIVARIUM_URL and VIVARIUM_TOKEN, else the local one, which
 is started when it is not running. Templates: default (Debian with python3), tiny (busybox).
@@ -179,7 +186,8 @@ void VivCli::start() {
         return;
     }
     m_command = m_args.takeFirst();
-    static const QStringList known{"run", "create", "exec", "ls", "start", "stop", "rm", "logs"};
+    static const QStringList known{"run",  "create", "exec", "ls",   "start",
+                                   "stop", "rm",     "logs", "token"};
     if (!known.contains(m_command)) {
         usage("unknown command '" + m_command + "'");
         return;
@@ -227,6 +235,8 @@ void VivCli::dispatch() {
         cmdSimple("sandbox.remove", "removed");
     else if (m_command == "logs")
         cmdLogs();
+    else if (m_command == "token")
+        cmdToken();
 }
 
 void VivCli::cmdCreate(bool thenRun) {
@@ -413,11 +423,21 @@ void VivCli::cmdSimple(const QString& type, const QString& verb) {
 }
 
 void VivCli::cmdLogs() {
-    const Parsed p = parse(m_args, {}, {"--json"});
+    const Parsed p = parse(m_args, {}, {"--json", "--follow", "-f"});
     if (!p.error.isEmpty())
         return usage(p.error);
+    const bool follow = p.flags.contains("--follow") || p.flags.contains("-f");
+    if (p.positional.size() == 2) {
+        bool ok = false;
+        const qint64 run = p.positional[1].toLongLong(&ok);
+        if (!ok || run < 1)
+            return usage("RUN is a run number, as listed by: viv logs " + p.positional[0]);
+        return cmdLogsRun(p.positional[0], run, follow);
+    }
     if (p.positional.size() != 1)
-        return usage("viv logs takes one sandbox id");
+        return usage("viv logs takes a sandbox id and optionally a run number");
+    if (follow)
+        return cmdLogsRun(p.positional[0], 0, true);
     m_client.request("run.list", {{"sandbox", p.positional.first()}}, [this, p](Result<QJsonObject> r) {
         if (!r)
             return failWith(r.error());
@@ -441,6 +461,96 @@ void VivCli::cmdLogs() {
         }
         finish(0);
     });
+}
+
+void VivCli::cmdLogsRun(const QString& sandbox, qint64 run, bool follow) {
+    // run == 0: follow the whole sandbox, every run as it comes (headers on stderr).
+    auto channels = std::make_shared<QHash<quint32, QString>>();
+    connect(&m_client, &ApiClient::runMessage, this,
+            [this, run, follow, channels](const QJsonObject& m) {
+                const quint32 channel = quint32(m.value("channel").toInteger());
+                if (m.value("type").toString() == "run.attached") {
+                    QStringList argv;
+                    for (const QJsonValue& a : m.value("argv").toArray())
+                        argv << a.toString();
+                    channels->insert(channel, argv.join(' '));
+                    if (run == 0)
+                        err(QString("== run %1: %2").arg(m.value("run").toInteger()).arg(argv.join(' ')));
+                } else if (!follow && channels->contains(channel)) {
+                    finish(0); // everything stored so far was printed
+                }
+            });
+    connect(&m_client, &ApiClient::data, this,
+            [channels](api::DataKind kind, quint32 channel, const QByteArray& bytes) {
+                if (channels->contains(channel))
+                    writeAll(kind == api::DataKind::Stderr ? STDERR_FILENO : STDOUT_FILENO, bytes);
+            });
+    connect(&m_client, &ApiClient::exited, this, [this, run, channels](const QJsonObject& e) {
+        if (!channels->contains(quint32(e.value("channel").toInteger())))
+            return;
+        if (run == 0) {
+            err(QString("== run %1 ended").arg(e.value("run").toInteger()));
+            return;
+        }
+        if (e.contains("signal") && e.value("signal").toInt() > 0)
+            return finish(128 + e.value("signal").toInt());
+        finish(e.contains("exit_code") ? e.value("exit_code").toInt() : kExitFailure);
+    });
+    if (run == 0) {
+        m_client.request("sandbox.subscribe", {{"sandbox", sandbox}}, [this](Result<QJsonObject> r) {
+            if (!r)
+                failWith(r.error());
+        });
+        return;
+    }
+    m_client.request("run.attach", {{"sandbox", sandbox}, {"run", run}},
+                     [this](Result<QJsonObject> r) {
+                         if (!r)
+                             failWith(r.error());
+                     });
+}
+
+void VivCli::cmdToken() {
+    const Parsed p = parse(m_args, {"--sandbox"}, {});
+    if (!p.error.isEmpty())
+        return usage(p.error);
+    const QString verb = p.positional.value(0);
+    if (verb == "create") {
+        if (!p.values.contains("--sandbox"))
+            return usage("viv token create needs --sandbox ID");
+        m_client.request("token.create", {{"sandbox", p.values.value("--sandbox").last()}},
+                         [this](Result<QJsonObject> r) {
+                             if (!r)
+                                 return failWith(r.error());
+                             err("token " + r->value("token_id").toString() + " for sandbox " +
+                                 r->value("sandbox").toString() +
+                                 " (shown once; give it to the agent as VIVARIUM_TOKEN):");
+                             out(r->value("token").toString());
+                             finish(0);
+                         });
+    } else if (verb == "ls") {
+        m_client.request("token.list", {}, [this](Result<QJsonObject> r) {
+            if (!r)
+                return failWith(r.error());
+            out(QString("%1 %2 %3").arg("TOKEN_ID", -14).arg("SANDBOX", -10).arg("CREATED"));
+            for (const QJsonValue& v : r->value("tokens").toArray())
+                out(QString("%1 %2 %3")
+                        .arg(v.toObject().value("token_id").toString(), -14)
+                        .arg(v.toObject().value("sandbox").toString(), -10)
+                        .arg(v.toObject().value("created").toString()));
+            finish(0);
+        });
+    } else if (verb == "rm" && p.positional.size() == 2) {
+        const QString id = p.positional[1];
+        m_client.request("token.revoke", {{"token_id", id}}, [this, id](Result<QJsonObject> r) {
+            if (!r)
+                return failWith(r.error());
+            err("token " + id + " revoked");
+            finish(0);
+        });
+    } else {
+        usage("viv token create --sandbox ID | token ls | token rm TOKEN_ID");
+    }
 }
 
 } // namespace vivarium

@@ -40,6 +40,8 @@ private:
     void cmdList();
     void cmdSimple(const QString& type, const QString& verb);
     void cmdLogs();
+    void cmdLogsRun(const QString& sandbox, qint64 run, bool follow);
+    void cmdToken();
     void cleanupAndFinish(int code);
 
     QStringList m_args;

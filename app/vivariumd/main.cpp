@@ -32,11 +32,23 @@ int main(int argc, char** argv) {
     QCommandLineOption uri("libvirt-uri", "libvirt connection URI (default qemu:///session).",
                            "URI");
     QCommandLineOption accel("accelerator", "auto, kvm or tcg (default auto).", "NAME");
-    parser.addOptions({listen, uri, accel});
+    QCommandLineOption origin("allow-origin", "Let web pages from ORIGIN connect (repeatable; "
+                                              "e.g. http://localhost:3000).", "ORIGIN");
+    QCommandLineOption cert("tls-cert", "PEM certificate: serve wss:// (needed off loopback).",
+                            "FILE");
+    QCommandLineOption key("tls-key", "PEM private key for --tls-cert.", "FILE");
+    parser.addOptions({listen, uri, accel, origin, cert, key});
     parser.process(app);
 
     vivarium::ServiceOptions options;
     options.listen = parser.value(listen);
+    options.allowedOrigins = parser.values(origin);
+    options.tlsCertificate = parser.value(cert);
+    options.tlsKey = parser.value(key);
+    if (options.tlsCertificate.isEmpty() != options.tlsKey.isEmpty()) {
+        std::fprintf(stderr, "vivariumd: --tls-cert and --tls-key go together\n");
+        return 2;
+    }
     if (parser.isSet(uri))
         options.manager.libvirtUri = parser.value(uri);
     if (parser.isSet(accel))

@@ -97,6 +97,10 @@ void ApiClient::onText(const QString& message) {
         emit exited(o);
         return;
     }
+    if (type == "run.attached" || type == "run.caught_up") {
+        emit runMessage(o);
+        return;
+    }
     const qint64 id = o.contains("id") ? o.value("id").toInteger() : -1;
     if (type == "progress") {
         if (const Progress p = m_progress.value(id))

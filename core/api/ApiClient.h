@@ -48,6 +48,8 @@ signals:
     void event(const QJsonObject& event);
     void data(vivarium::api::DataKind kind, quint32 channel, const QByteArray& bytes);
     void exited(const QJsonObject& exit);
+    // run.attached and run.caught_up: a channel now carries a run / has replayed its past.
+    void runMessage(const QJsonObject& message);
 
 private:
     void onText(const QString& message);

@@ -4,7 +4,8 @@
 // Text frames carry JSON objects. Binary frames carry run data:
 //   u8 kind, u32 little-endian channel, then bytes.
 //   kind 1 = stdout, 2 = stderr (server→client); kind 0 = stdin (client→server, an empty
-//   payload closes the run's stdin).
+//   payload closes the run's stdin); kind 3 = file data (either way, an empty payload ends
+//   an upload).
 #pragma once
 
 #include <QByteArray>
@@ -16,11 +17,13 @@ namespace vivarium::api {
 
 inline constexpr int kVersion = 1;
 inline constexpr quint16 kDefaultPort = 8270;
-inline constexpr qint64 kMaxTextMessage = 1024 * 1024;
-inline constexpr qint64 kMaxBinaryMessage = 1024 * 1024;
+// Largest message a client may send (JSON or binary): bigger ones close the connection.
+inline constexpr qint64 kMaxMessage = 1024 * 1024;
+// What may be queued towards one client before its followers fall back to the run record.
+inline constexpr qint64 kSendBudget = 4 * 1024 * 1024;
 inline constexpr int kBinaryHeader = 5;
 
-enum class DataKind : quint8 { Stdin = 0, Stdout = 1, Stderr = 2 };
+enum class DataKind : quint8 { Stdin = 0, Stdout = 1, Stderr = 2, File = 3 };
 
 inline QByteArray dataFrame(DataKind kind, quint32 channel, const QByteArray& data) {
     QByteArray out;
@@ -39,7 +42,7 @@ struct DataFrame {
 };
 
 inline std::optional<DataFrame> parseDataFrame(const QByteArray& frame) {
-    if (frame.size() < kBinaryHeader || quint8(frame[0]) > 2)
+    if (frame.size() < kBinaryHeader || quint8(frame[0]) > 3)
         return std::nullopt;
     quint32 channel = 0;
     for (int i = 0; i < 4; ++i)

@@ -3,86 +3,114 @@
 #include "ApiProtocol.h"
 #include "ApiSession.h"
 #include "Log.h"
-#include "Paths.h"
 
 #include <QFile>
-#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QNetworkRequest>
-#include <QRandomGenerator>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
 #include <QUrlQuery>
 #include <QWebSocket>
 
 namespace vivarium {
 
-ApiServer::ApiServer(SandboxManager* manager, QObject* parent)
-    : QObject(parent), m_manager(manager),
-      m_server("vivariumd", QWebSocketServer::NonSecureMode) {
-    connect(&m_server, &QWebSocketServer::newConnection, this, &ApiServer::onNewConnection);
-}
+ApiServer::ApiServer(SandboxManager* manager, TokenStore* tokens, QObject* parent)
+    : QObject(parent), m_manager(manager), m_tokens(tokens) {}
 
-Result<QString> ApiServer::loadOrCreateToken(const QString& tokenFile) {
-    QFile f(tokenFile);
-    if (f.exists()) {
-        if (!f.open(QIODevice::ReadOnly))
-            return makeError("io_error", "Cannot read the API token " + tokenFile, f.errorString());
-        const QString token = QString::fromLatin1(f.readAll()).trimmed();
-        if (token.size() >= 32)
-            return token;
-        f.close();
+Status ApiServer::listen(const ServerOptions& options) {
+    m_options = options;
+    const bool tls = !options.tlsCertificate.isEmpty();
+    if (!options.address.isLoopback() && !tls)
+        return makeError("tls_required",
+                         QString("Listening on %1 would expose sandboxes to the network; it needs "
+                                 "TLS. Give a certificate and key (--tls-cert/--tls-key), or "
+                                 "listen on 127.0.0.1.")
+                             .arg(options.address.toString()));
+    m_server = std::make_unique<QWebSocketServer>(
+        "vivariumd", tls ? QWebSocketServer::SecureMode : QWebSocketServer::NonSecureMode);
+    if (tls) {
+        QFile certFile(options.tlsCertificate), keyFile(options.tlsKey);
+        if (!certFile.open(QIODevice::ReadOnly) || !keyFile.open(QIODevice::ReadOnly))
+            return makeError("bad_config", "Cannot read the TLS certificate or key (" +
+                                               options.tlsCertificate + ", " + options.tlsKey + ")");
+        const QSslCertificate cert(&certFile, QSsl::Pem);
+        const QByteArray keyPem = keyFile.readAll();
+        QSslKey key(keyPem, QSsl::Rsa, QSsl::Pem);
+        if (key.isNull())
+            key = QSslKey(keyPem, QSsl::Ec, QSsl::Pem);
+        if (cert.isNull() || key.isNull())
+            return makeError("bad_config", "The TLS certificate or key is not valid PEM.");
+        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+        ssl.setLocalCertificate(cert);
+        ssl.setPrivateKey(key);
+        ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
+        m_server->setSslConfiguration(ssl);
     }
-    Paths::ensureDir(QFileInfo(tokenFile).absolutePath());
-    QByteArray raw(32, Qt::Uninitialized);
-    QRandomGenerator::system()->fillRange(reinterpret_cast<quint32*>(raw.data()), 8);
-    const QString token = QString::fromLatin1(raw.toHex());
-    QFile::remove(tokenFile);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::NewOnly))
-        return makeError("io_error", "Cannot create the API token " + tokenFile, f.errorString());
-    f.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
-    f.write(token.toLatin1() + "\n");
-    return token;
-}
-
-Status ApiServer::listen(const QHostAddress& address, quint16 port, const QString& token) {
-    m_token = token;
-    if (!m_server.listen(address, port))
+    connect(m_server.get(), &QWebSocketServer::newConnection, this, &ApiServer::onNewConnection);
+    if (!m_server->listen(options.address, options.port))
         return makeError("listen_failed",
                          QString("Cannot listen on %1:%2: %3. Is another vivariumd running? "
                                  "Choose another address with --listen or VIVARIUM_LISTEN.")
-                             .arg(address.toString())
-                             .arg(port)
-                             .arg(m_server.errorString()));
+                             .arg(options.address.toString())
+                             .arg(options.port)
+                             .arg(m_server->errorString()));
     return {};
 }
 
 QString ApiServer::url() const {
-    return QString("ws://%1:%2").arg(m_server.serverAddress().toString()).arg(m_server.serverPort());
+    const bool tls = m_server->secureMode() == QWebSocketServer::SecureMode;
+    QString host = m_server->serverAddress().toString();
+    if (m_server->serverAddress().protocol() == QAbstractSocket::IPv6Protocol)
+        host = "[" + host + "]";
+    return QString("%1://%2:%3").arg(tls ? "wss" : "ws", host).arg(m_server->serverPort());
+}
+
+QString ApiServer::refusal(const QNetworkRequest& request, std::optional<Scope>& scope) const {
+    if (request.hasRawHeader("Origin")) {
+        const QString origin = QString::fromLatin1(request.rawHeader("Origin"));
+        if (!m_options.allowedOrigins.contains(origin))
+            return "connections from web pages are refused (Origin " + origin +
+                   " is not in allowed_origins)";
+    }
+    // A page on a rebinding domain reaches 127.0.0.1 with its own name in Host.
+    const QString host = QString::fromLatin1(request.rawHeader("Host")).toLower();
+    const QString port = QString::number(m_server->serverPort());
+    QStringList names{"127.0.0.1", "localhost", "[::1]"};
+    if (!m_options.address.isLoopback())
+        names << m_options.address.toString() << url().section("://", 1).section(':', 0, -2);
+    bool hostOk = host.isEmpty(); // HTTP/1.0 clients send none; browsers always do
+    for (const QString& n : names)
+        hostOk = hostOk || host == n || host == n + ":" + port;
+    if (!hostOk)
+        return "the Host header '" + host + "' does not name this server";
+    QString presented = QUrlQuery(request.url()).queryItemValue("token");
+    const QByteArray auth = request.rawHeader("Authorization");
+    if (auth.startsWith("Bearer "))
+        presented = QString::fromLatin1(auth.mid(7)).trimmed();
+    scope = m_tokens->authenticate(presented);
+    if (!scope)
+        return "invalid or missing API token";
+    return {};
 }
 
 void ApiServer::onNewConnection() {
-    while (QWebSocket* socket = m_server.nextPendingConnection()) {
-        const QNetworkRequest request = socket->request();
-        QString presented = QUrlQuery(request.url()).queryItemValue("token");
-        const QByteArray auth = request.rawHeader("Authorization");
-        if (auth.startsWith("Bearer "))
-            presented = QString::fromLatin1(auth.mid(7)).trimmed();
-        // Browsers always send Origin; our clients never do. A page must not drive sandboxes.
-        const bool fromBrowser = request.hasRawHeader("Origin");
-        const bool tokenOk = !presented.isEmpty() && presented.size() == m_token.size() &&
-                             presented == m_token;
-        if (!tokenOk || fromBrowser) {
-            const QString why = fromBrowser ? "connections from web pages are refused"
-                                            : "invalid or missing API token";
+    while (QWebSocket* socket = m_server->nextPendingConnection()) {
+        std::optional<Scope> scope;
+        const QString why = refusal(socket->request(), scope);
+        if (!why.isEmpty()) {
             qCWarning(lcApi) << "refused a connection from" << socket->peerAddress().toString()
                              << ":" << why;
-            socket->sendTextMessage(
-                QString(R"({"type":"error","error":{"code":"unauthorized","message":"%1"}})")
-                    .arg(why));
-            socket->close(QWebSocketProtocol::CloseCodePolicyViolated, why);
+            QJsonObject err{{"code", "unauthorized"}, {"message", why}};
+            socket->sendTextMessage(QString::fromUtf8(
+                QJsonDocument(QJsonObject{{"type", "error"}, {"error", err}}).toJson(QJsonDocument::Compact)));
+            socket->close(QWebSocketProtocol::CloseCodePolicyViolated, why.left(120));
             socket->deleteLater();
             continue;
         }
-        socket->setMaxAllowedIncomingMessageSize(api::kMaxTextMessage);
-        auto* session = new ApiSession(socket, m_manager, this);
+        socket->setMaxAllowedIncomingMessageSize(api::kMaxMessage);
+        auto* session = new ApiSession(socket, m_manager, m_tokens, *scope, this);
         ++m_sessions;
         connect(session, &QObject::destroyed, this, [this] { --m_sessions; });
     }

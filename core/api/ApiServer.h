@@ -1,36 +1,50 @@
-// vivariumd's WebSocket API endpoint: listens (127.0.0.1 by default), authenticates each
-// connection by its bearer token before it may send anything, refuses browser pages (any
-// Origin header), and hands accepted connections to ApiSession. Owns the token file.
+// vivariumd's WebSocket API endpoint. Listens on 127.0.0.1 by default; anywhere else only
+// with TLS. Before a connection may send anything it must present a valid token (owner or
+// scoped), come from no web page unless its Origin is explicitly allowed (cross-site
+// WebSocket hijacking), and name this server in its Host header (DNS rebinding).
+// Accepted connections become ApiSessions.
 #pragma once
 
 #include "Result.h"
+#include "TokenStore.h"
 
 #include <QHostAddress>
+#include <QNetworkRequest>
 #include <QObject>
+#include <QStringList>
 #include <QWebSocketServer>
+
+#include <memory>
 
 namespace vivarium {
 
 class SandboxManager;
 
+struct ServerOptions {
+    QHostAddress address = QHostAddress::LocalHost;
+    quint16 port = 0;
+    QStringList allowedOrigins; // exact "scheme://host[:port]" values
+    QString tlsCertificate;     // PEM files; required to listen on a non-loopback address
+    QString tlsKey;
+};
+
 class ApiServer : public QObject {
     Q_OBJECT
 public:
-    ApiServer(SandboxManager* manager, QObject* parent = nullptr);
+    ApiServer(SandboxManager* manager, TokenStore* tokens, QObject* parent = nullptr);
 
-    // Reads the owner's token from `tokenFile`, creating it (0600) when missing.
-    static Result<QString> loadOrCreateToken(const QString& tokenFile);
-
-    Status listen(const QHostAddress& address, quint16 port, const QString& token);
+    Status listen(const ServerOptions& options);
     QString url() const;
     int sessionCount() const { return m_sessions; }
 
 private:
     void onNewConnection();
+    QString refusal(const QNetworkRequest& request, std::optional<Scope>& scope) const;
 
     SandboxManager* m_manager;
-    QWebSocketServer m_server;
-    QString m_token;
+    TokenStore* m_tokens;
+    std::unique_ptr<QWebSocketServer> m_server;
+    ServerOptions m_options;
     int m_sessions = 0;
 };
 

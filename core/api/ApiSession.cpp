@@ -2,6 +2,7 @@
 
 #include "ApiProtocol.h"
 #include "Log.h"
+#include "RunFollower.h"
 #include "SandboxManager.h"
 
 #include <QJsonArray>
@@ -20,46 +21,85 @@ QJsonObject runJson(const Sandbox* s, const Run* r) {
     return o;
 }
 
+Error badField(const QString& field, const QString& what) {
+    return makeError("bad_request", QString("Field '%1' must be %2.").arg(field, what));
+}
+
 } // namespace
 
-ApiSession::ApiSession(QWebSocket* socket, SandboxManager* manager, QObject* parent)
-    : QObject(parent), m_socket(socket), m_manager(manager) {
+ApiSession::ApiSession(QWebSocket* socket, SandboxManager* manager, TokenStore* tokens,
+                       Scope scope, QObject* parent)
+    : QObject(parent), m_socket(socket), m_manager(manager), m_tokens(tokens),
+      m_scope(std::move(scope)) {
     socket->setParent(this);
     connect(socket, &QWebSocket::textMessageReceived, this, &ApiSession::onText);
     connect(socket, &QWebSocket::binaryMessageReceived, this, &ApiSession::onBinary);
+    connect(socket, &QWebSocket::bytesWritten, this, &ApiSession::onBytesWritten);
     connect(socket, &QWebSocket::disconnected, this, &QObject::deleteLater);
 
     connect(manager, &SandboxManager::acceleratorChanged, this, [this] {
         event("service.accelerator", {{"accelerator", acceleratorName(m_manager->accelerator())},
                                       {"reason", m_manager->acceleratorReason()}});
     });
-    connect(manager, &SandboxManager::sandboxAdded, this,
-            [this](Sandbox* s) { event("sandbox.added", {{"sandbox", s->toJson()}}); });
-    connect(manager, &SandboxManager::sandboxRemoved, this,
-            [this](const QString& id) { event("sandbox.removed", {{"id", id}}); });
-    connect(manager, &SandboxManager::sandboxStateChanged, this,
-            [this](Sandbox* s) { event("sandbox.state", {{"sandbox", s->toJson()}}); });
-    connect(manager, &SandboxManager::runStarted, this,
-            [this](Sandbox* s, Run* r) { event("run.started", {{"run", runJson(s, r)}}); });
-    connect(manager, &SandboxManager::runFinished, this,
-            [this](Sandbox* s, Run* r) { event("run.exited", {{"run", runJson(s, r)}}); });
+    connect(manager, &SandboxManager::sandboxAdded, this, [this](Sandbox* s) {
+        sandboxEvent("sandbox.added", s->id(), {{"sandbox", s->toJson()}});
+    });
+    connect(manager, &SandboxManager::sandboxRemoved, this, [this](const QString& id) {
+        sandboxEvent("sandbox.removed", id, {{"id", id}});
+        m_subscribed.remove(id);
+    });
+    connect(manager, &SandboxManager::sandboxStateChanged, this, [this](Sandbox* s) {
+        sandboxEvent("sandbox.state", s->id(), {{"sandbox", s->toJson()}});
+    });
+    connect(manager, &SandboxManager::runStarted, this, [this](Sandbox* s, Run* r) {
+        sandboxEvent("run.started", s->id(), {{"run", runJson(s, r)}});
+        if (m_subscribed.contains(s->id()))
+            attach(s, r);
+    });
+    connect(manager, &SandboxManager::runFinished, this, [this](Sandbox* s, Run* r) {
+        sandboxEvent("run.exited", s->id(), {{"run", runJson(s, r)}});
+    });
 
-    send({{"type", "hello"},
-          {"version", api::kVersion},
-          {"server", "vivariumd " VIVARIUM_VERSION},
-          {"accelerator", acceleratorName(manager->accelerator())},
-          {"accelerator_reason", manager->acceleratorReason()}});
+    QJsonObject hello{{"type", "hello"},
+                      {"version", api::kVersion},
+                      {"server", "vivariumd " VIVARIUM_VERSION},
+                      {"accelerator", acceleratorName(manager->accelerator())},
+                      {"accelerator_reason", manager->acceleratorReason()},
+                      {"scope", m_scope.owner ? QString("owner") : "sandbox:" + m_scope.sandbox}};
+    send(hello);
 }
 
 ApiSession::~ApiSession() {
-    // Runs outlive the connection that started them; only its stdin is closed.
+    // Runs outlive the connection that started them; only stdin it held open is closed.
     for (const Channel& c : std::as_const(m_channels))
-        if (c.sandbox)
-            c.sandbox->writeStdin(c.seq, {});
+        if (c.sandbox && c.run && !c.run->finished())
+            c.sandbox->writeStdin(c.run->seq(), {});
 }
 
 void ApiSession::send(const QJsonObject& message) {
-    m_socket->sendTextMessage(QString::fromUtf8(QJsonDocument(message).toJson(QJsonDocument::Compact)));
+    const QByteArray text = QJsonDocument(message).toJson(QJsonDocument::Compact);
+    m_queued += text.size();
+    m_socket->sendTextMessage(QString::fromUtf8(text));
+}
+
+void ApiSession::sendBinary(const QByteArray& message) {
+    m_queued += message.size();
+    m_socket->sendBinaryMessage(message);
+}
+
+bool ApiSession::hasRoom() const { return m_queued < api::kSendBudget; }
+
+void ApiSession::onBytesWritten(qint64 bytes) {
+    const bool wasFull = !hasRoom();
+    m_queued = std::max<qint64>(0, m_queued - bytes);
+    if (wasFull || m_queued < api::kSendBudget / 2)
+        pumpFollowers();
+}
+
+void ApiSession::pumpFollowers() {
+    for (const Channel& c : std::as_const(m_channels))
+        if (c.follower && c.follower->behind() && hasRoom())
+            c.follower->pump();
 }
 
 void ApiSession::reply(qint64 id, QJsonObject body) {
@@ -84,6 +124,18 @@ void ApiSession::event(const QString& name, QJsonObject body) {
     send(body);
 }
 
+void ApiSession::sandboxEvent(const QString& name, const QString& sandboxId, QJsonObject body) {
+    if (m_scope.allows(sandboxId))
+        event(name, std::move(body));
+}
+
+Status ApiSession::ownerOnly(const QString& what) const {
+    if (m_scope.owner)
+        return {};
+    return makeError("forbidden", "This token may only use sandbox " + m_scope.sandbox +
+                                      "; " + what + " needs the owner's token.");
+}
+
 void ApiSession::onText(const QString& message) {
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(message.toUtf8(), &pe);
@@ -93,7 +145,7 @@ void ApiSession::onText(const QString& message) {
     }
     const QJsonObject req = doc.object();
     const QJsonValue idValue = req.value("id");
-    if (!idValue.isDouble() || idValue.toDouble() < 0 ||
+    if (!idValue.isDouble() || idValue.toDouble() < 0 || idValue.toDouble() > 9e15 ||
         idValue.toDouble() != double(idValue.toInteger())) {
         fail(-1, makeError("bad_request", "Every request needs a non-negative integer 'id'."));
         return;
@@ -106,15 +158,28 @@ void ApiSession::onText(const QString& message) {
         {"sandbox.start", &ApiSession::handleStart},
         {"sandbox.stop", &ApiSession::handleStop},
         {"sandbox.remove", &ApiSession::handleRemove},
+        {"sandbox.subscribe", &ApiSession::handleSubscribe},
+        {"sandbox.unsubscribe", &ApiSession::handleUnsubscribe},
         {"exec", &ApiSession::handleExec},
         {"exec.resize", &ApiSession::handleResize},
         {"exec.signal", &ApiSession::handleSignal},
         {"run.list", &ApiSession::handleRuns},
+        {"run.attach", &ApiSession::handleAttach},
+        {"run.resize", &ApiSession::handleResize},
+        {"run.signal", &ApiSession::handleSignal},
+        {"token.create", &ApiSession::handleTokenCreate},
+        {"token.list", &ApiSession::handleTokenList},
+        {"token.revoke", &ApiSession::handleTokenRevoke},
     };
-    const QString type = req.value("type").toString();
-    const Handler h = handlers.value(type);
+    const QJsonValue type = req.value("type");
+    if (!type.isString()) {
+        fail(id, makeError("bad_request", "Field 'type' (the request type) is required."));
+        return;
+    }
+    const Handler h = handlers.value(type.toString());
     if (!h) {
-        fail(id, makeError("unknown_type", QString("Unknown request type '%1'.").arg(type)));
+        fail(id, makeError("unknown_type",
+                           QString("Unknown request type '%1'.").arg(type.toString().left(64))));
         return;
     }
     (this->*h)(id, req);
@@ -128,18 +193,93 @@ void ApiSession::onBinary(const QByteArray& message) {
         return;
     }
     const auto it = m_channels.constFind(frame->channel);
-    if (it == m_channels.cend() || !it->sandbox) {
+    if (it == m_channels.cend() || !it->sandbox || !it->run) {
         fail(-1, makeError("not_found", QString("No run on channel %1.").arg(frame->channel)));
         return;
     }
-    it->sandbox->writeStdin(it->seq, frame->data);
+    it->sandbox->writeStdin(it->run->seq(), frame->data);
 }
 
 Result<Sandbox*> ApiSession::sandboxArg(const QJsonObject& req) {
     const QJsonValue v = req.value("sandbox");
     if (!v.isString() || v.toString().isEmpty())
         return makeError("bad_request", "Field 'sandbox' (an id or name) is required.");
-    return m_manager->find(v.toString());
+    auto s = m_manager->find(v.toString());
+    if (s && !m_scope.allows(s.value()->id()))
+        return makeError("forbidden", "This token may not use sandbox " + v.toString() + ".");
+    if (!s && !m_scope.owner) // do not reveal which other sandboxes exist
+        return makeError("forbidden", "This token may not use sandbox " + v.toString() + ".");
+    return s;
+}
+
+Result<Run*> ApiSession::runArg(const QJsonObject& req, Sandbox** sandbox) {
+    auto s = sandboxArg(req);
+    if (!s)
+        return s.error();
+    const QJsonValue v = req.value("run");
+    if (!v.isDouble() || v.toDouble() < 1)
+        return badField("run", "a run number");
+    Run* r = s.value()->run(quint32(v.toInteger()));
+    if (!r)
+        return makeError("not_found", QString("Sandbox %1 has no run %2. List them with: viv logs %1")
+                                          .arg(s.value()->id())
+                                          .arg(v.toInteger()));
+    *sandbox = s.value();
+    return r;
+}
+
+Result<ApiSession::Channel> ApiSession::channelArg(const QJsonObject& req) {
+    if (req.contains("channel")) {
+        const auto it = m_channels.constFind(quint32(req.value("channel").toInteger()));
+        if (it == m_channels.cend() || !it->sandbox || !it->run)
+            return makeError("not_found", "No run on that channel.");
+        return *it;
+    }
+    Sandbox* s = nullptr;
+    auto r = runArg(req, &s);
+    if (!r)
+        return r.error();
+    return Channel{s, r.value(), nullptr};
+}
+
+quint32 ApiSession::attach(Sandbox* sandbox, Run* run) {
+    if (const quint32 existing = m_channelOfRun.value(run))
+        return existing;
+    const quint32 channel = m_nextChannel++;
+    RunFollower::Sink sink;
+    sink.hasRoom = [this] { return hasRoom(); };
+    sink.data = [this, channel](OutputKind kind, const QByteArray& d) {
+        sendBinary(api::dataFrame(kind == OutputKind::Stdout ? api::DataKind::Stdout
+                                                             : api::DataKind::Stderr,
+                                  channel, d));
+    };
+    QPointer<Sandbox> sb(sandbox);
+    QPointer<Run> rn(run);
+    sink.exited = [this, channel, sb, rn] {
+        if (!sb || !rn)
+            return;
+        QJsonObject o = runJson(sb, rn);
+        o["type"] = "exit";
+        o["channel"] = qint64(channel);
+        send(o);
+    };
+    sink.caughtUp = [this, channel] {
+        send({{"type", "run.caught_up"}, {"channel", qint64(channel)}});
+    };
+    auto* follower = new RunFollower(run, channel, std::move(sink), this);
+    m_channels.insert(channel, {sandbox, run, follower});
+    m_channelOfRun.insert(run, channel);
+    connect(run, &QObject::destroyed, this, [this, channel, run, follower] {
+        m_channels.remove(channel);
+        m_channelOfRun.remove(run);
+        follower->deleteLater();
+    });
+    QJsonObject o = runJson(sandbox, run);
+    o["type"] = "run.attached";
+    o["channel"] = qint64(channel);
+    send(o);
+    follower->pump();
+    return channel;
 }
 
 void ApiSession::handleInfo(qint64 id, const QJsonObject&) {
@@ -148,25 +288,30 @@ void ApiSession::handleInfo(qint64 id, const QJsonObject&) {
         templates.append(QJsonObject{{"name", t.name}, {"image", t.image},
                                      {"vcpus", t.vcpus}, {"memory_mib", t.memoryMiB}});
     reply(id, {{"version", api::kVersion},
+               {"server", "vivariumd " VIVARIUM_VERSION},
                {"accelerator", acceleratorName(m_manager->accelerator())},
                {"accelerator_reason", m_manager->acceleratorReason()},
                {"libvirt_uri", m_manager->libvirt().uri()},
+               {"scope", m_scope.owner ? QString("owner") : "sandbox:" + m_scope.sandbox},
                {"templates", templates}});
 }
 
 void ApiSession::handleList(qint64 id, const QJsonObject&) {
     QJsonArray list;
     for (Sandbox* s : m_manager->sandboxes())
-        list.append(s->toJson());
+        if (m_scope.allows(s->id()))
+            list.append(s->toJson());
     reply(id, {{"sandboxes", list}});
 }
 
 void ApiSession::handleCreate(qint64 id, const QJsonObject& req) {
+    if (auto s = ownerOnly("creating sandboxes"); !s)
+        return fail(id, s.error());
     SandboxManager::CreateOptions o;
     if (req.contains("template") && !req.value("template").isString())
-        return fail(id, makeError("bad_request", "Field 'template' must be a string."));
+        return fail(id, badField("template", "a string"));
     if (req.contains("name") && !req.value("name").isString())
-        return fail(id, makeError("bad_request", "Field 'name' must be a string."));
+        return fail(id, badField("name", "a string"));
     o.templateName = req.value("template").toString("default");
     o.name = req.value("name").toString();
     QPointer<ApiSession> self(this);
@@ -235,6 +380,28 @@ void ApiSession::handleRemove(qint64 id, const QJsonObject& req) {
     });
 }
 
+void ApiSession::handleSubscribe(qint64 id, const QJsonObject& req) {
+    auto s = sandboxArg(req);
+    if (!s)
+        return fail(id, s.error());
+    Sandbox* sandbox = s.value();
+    m_subscribed.insert(sandbox->id());
+    reply(id, {{"sandbox", sandbox->toJson()}});
+    // Every run so far, oldest first: each is replayed from the start, then followed live.
+    QList<Run*> runs = sandbox->runs();
+    std::sort(runs.begin(), runs.end(), [](Run* a, Run* b) { return a->seq() < b->seq(); });
+    for (Run* r : runs)
+        attach(sandbox, r);
+}
+
+void ApiSession::handleUnsubscribe(qint64 id, const QJsonObject& req) {
+    auto s = sandboxArg(req);
+    if (!s)
+        return fail(id, s.error());
+    m_subscribed.remove(s.value()->id());
+    reply(id, {});
+}
+
 void ApiSession::handleExec(qint64 id, const QJsonObject& req) {
     auto s = sandboxArg(req);
     if (!s)
@@ -242,71 +409,70 @@ void ApiSession::handleExec(qint64 id, const QJsonObject& req) {
     ExecOptions o;
     const QJsonValue argv = req.value("argv");
     if (!argv.isArray() || argv.toArray().isEmpty())
-        return fail(id, makeError("bad_request", "Field 'argv' must be a non-empty list of strings."));
+        return fail(id, badField("argv", "a non-empty list of strings"));
     for (const QJsonValue& a : argv.toArray()) {
         if (!a.isString())
-            return fail(id, makeError("bad_request", "Field 'argv' must be a list of strings."));
+            return fail(id, badField("argv", "a non-empty list of strings"));
         o.argv << a.toString();
     }
     if (req.contains("env")) {
         if (!req.value("env").isObject())
-            return fail(id, makeError("bad_request", "Field 'env' must be an object of strings."));
+            return fail(id, badField("env", "an object of strings"));
         const QJsonObject env = req.value("env").toObject();
         for (auto it = env.begin(); it != env.end(); ++it) {
             if (!it.value().isString() || it.key().isEmpty() || it.key().contains('='))
-                return fail(id, makeError("bad_request",
-                                          "Field 'env' must map names (without '=') to strings."));
+                return fail(id, badField("env", "an object mapping names (without '=') to strings"));
             o.env.insert(it.key(), it.value().toString());
         }
     }
-    for (const char* f : {"cwd", "user"})
+    for (const char* f : {"cwd", "user", "origin"})
         if (req.contains(f) && !req.value(f).isString())
-            return fail(id, makeError("bad_request", QString("Field '%1' must be a string.").arg(f)));
+            return fail(id, badField(f, "a string"));
+    for (const char* f : {"pty", "stdin"})
+        if (req.contains(f) && !req.value(f).isBool())
+            return fail(id, badField(f, "true or false"));
+    for (const char* f : {"rows", "cols", "timeout_ms"})
+        if (req.contains(f) && (!req.value(f).isDouble() || req.value(f).toDouble() < 0))
+            return fail(id, badField(f, "a non-negative number"));
     o.cwd = req.value("cwd").toString();
     o.user = req.value("user").toString();
     o.pty = req.value("pty").toBool();
     o.rows = req.value("rows").toInt(24);
     o.cols = req.value("cols").toInt(80);
-    o.origin = req.value("origin").toString("api");
+    o.timeoutMs = req.value("timeout_ms").toInteger(0);
+    o.origin = req.value("origin").toString(m_scope.owner ? "api" : "token " + m_scope.tokenId);
     auto run = s.value()->exec(o);
     if (!run)
         return fail(id, run.error());
-    const quint32 channel = m_nextChannel++;
-    m_channels.insert(channel, {s.value(), run.value()->seq()});
-    connect(run.value(), &Run::output, this, [this, channel](OutputKind kind, const QByteArray& d) {
-        m_socket->sendBinaryMessage(api::dataFrame(
-            kind == OutputKind::Stdout ? api::DataKind::Stdout : api::DataKind::Stderr, channel, d));
-    });
     Sandbox* sandbox = s.value();
     Run* r = run.value();
-    connect(r, &Run::exited, this, [this, channel, sandbox, r] {
-        QJsonObject o = runJson(sandbox, r);
-        o["type"] = "exit";
-        o["channel"] = qint64(channel);
-        send(o);
-        m_channels.remove(channel);
-    });
+    const quint32 channel = attach(sandbox, r);
     reply(id, {{"run", qint64(r->seq())}, {"channel", qint64(channel)}, {"sandbox", sandbox->id()}});
     if (!req.value("stdin").toBool(false))
         sandbox->writeStdin(r->seq(), {});
 }
 
 void ApiSession::handleResize(qint64 id, const QJsonObject& req) {
-    const auto it = m_channels.constFind(quint32(req.value("channel").toInteger()));
-    if (it == m_channels.cend() || !it->sandbox)
-        return fail(id, makeError("not_found", "No run on that channel."));
-    it->sandbox->resize(it->seq, req.value("rows").toInt(24), req.value("cols").toInt(80));
+    auto c = channelArg(req);
+    if (!c)
+        return fail(id, c.error());
+    const int rows = req.value("rows").toInt(), cols = req.value("cols").toInt();
+    if (rows < 1 || cols < 1 || rows > 1000 || cols > 1000)
+        return fail(id, badField("rows/cols", "between 1 and 1000"));
+    c->sandbox->resize(c->run->seq(), rows, cols);
     reply(id, {});
 }
 
 void ApiSession::handleSignal(qint64 id, const QJsonObject& req) {
-    const auto it = m_channels.constFind(quint32(req.value("channel").toInteger()));
-    if (it == m_channels.cend() || !it->sandbox)
-        return fail(id, makeError("not_found", "No run on that channel."));
+    auto c = channelArg(req);
+    if (!c)
+        return fail(id, c.error());
     const int sig = req.value("signal").toInt();
     if (sig < 1 || sig > 64)
-        return fail(id, makeError("bad_request", "Field 'signal' must be a signal number 1-64."));
-    it->sandbox->signal(it->seq, sig);
+        return fail(id, badField("signal", "a signal number 1-64"));
+    if (c->run->finished())
+        return fail(id, makeError("invalid_state", "That run has already ended."));
+    c->sandbox->signal(c->run->seq(), sig);
     reply(id, {});
 }
 
@@ -314,10 +480,57 @@ void ApiSession::handleRuns(qint64 id, const QJsonObject& req) {
     auto s = sandboxArg(req);
     if (!s)
         return fail(id, s.error());
-    QJsonArray runs;
-    for (Run* r : s.value()->runs())
-        runs.append(runJson(s.value(), r));
-    reply(id, {{"runs", runs}});
+    QList<Run*> runs = s.value()->runs();
+    std::sort(runs.begin(), runs.end(), [](Run* a, Run* b) { return a->seq() < b->seq(); });
+    QJsonArray list;
+    for (Run* r : runs)
+        list.append(runJson(s.value(), r));
+    reply(id, {{"runs", list}});
+}
+
+void ApiSession::handleAttach(qint64 id, const QJsonObject& req) {
+    Sandbox* s = nullptr;
+    auto r = runArg(req, &s);
+    if (!r)
+        return fail(id, r.error());
+    // attach() announces the channel (run.attached) before any of the run's data.
+    const quint32 channel = attach(s, r.value());
+    reply(id, {{"channel", qint64(channel)}, {"run", runJson(s, r.value())}});
+}
+
+void ApiSession::handleTokenCreate(qint64 id, const QJsonObject& req) {
+    if (auto st = ownerOnly("making tokens"); !st)
+        return fail(id, st.error());
+    auto s = sandboxArg(req);
+    if (!s)
+        return fail(id, s.error());
+    auto t = m_tokens->createScoped(s.value()->id());
+    if (!t)
+        return fail(id, t.error());
+    reply(id, {{"token", t->second},
+               {"token_id", t->first.id},
+               {"sandbox", t->first.sandbox}});
+}
+
+void ApiSession::handleTokenList(qint64 id, const QJsonObject&) {
+    if (auto st = ownerOnly("listing tokens"); !st)
+        return fail(id, st.error());
+    QJsonArray list;
+    for (const ScopedToken& t : m_tokens->scopedTokens())
+        list.append(QJsonObject{{"token_id", t.id},
+                                {"sandbox", t.sandbox},
+                                {"created", t.created.toString(Qt::ISODate)}});
+    reply(id, {{"tokens", list}});
+}
+
+void ApiSession::handleTokenRevoke(qint64 id, const QJsonObject& req) {
+    if (auto st = ownerOnly("revoking tokens"); !st)
+        return fail(id, st.error());
+    if (!req.value("token_id").isString())
+        return fail(id, badField("token_id", "a token id"));
+    if (auto st = m_tokens->revoke(req.value("token_id").toString()); !st)
+        return fail(id, st.error());
+    reply(id, {});
 }
 
 } // namespace vivarium

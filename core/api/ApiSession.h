@@ -1,15 +1,18 @@
 // One authenticated API connection: parses each JSON request (never trusting its shape),
-// dispatches it to the sandbox layer through a closed table of request types, streams run
-// output as binary frames on per-connection channels, and forwards events. A bad request
-// gets a structured error and the connection carries on.
+// checks it against the connection's token scope, dispatches it through a closed table of
+// request types, and streams runs to the client through RunFollowers on per-connection
+// channels, within a bounded send budget. A bad request gets a structured error and the
+// connection carries on; a slow client falls back to replay, never to unbounded memory.
 #pragma once
 
 #include "Result.h"
+#include "TokenStore.h"
 
 #include <QHash>
 #include <QJsonObject>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 
 class QWebSocket;
 
@@ -18,11 +21,13 @@ namespace vivarium {
 class SandboxManager;
 class Sandbox;
 class Run;
+class RunFollower;
 
 class ApiSession : public QObject {
     Q_OBJECT
 public:
-    ApiSession(QWebSocket* socket, SandboxManager* manager, QObject* parent);
+    ApiSession(QWebSocket* socket, SandboxManager* manager, TokenStore* tokens, Scope scope,
+               QObject* parent);
     ~ApiSession() override;
 
 private:
@@ -30,32 +35,55 @@ private:
 
     void onText(const QString& message);
     void onBinary(const QByteArray& message);
+    void onBytesWritten(qint64 bytes);
     void send(const QJsonObject& message);
+    void sendBinary(const QByteArray& message);
+    bool hasRoom() const;
     void reply(qint64 id, QJsonObject body);
     void fail(qint64 id, const Error& error);
     void event(const QString& name, QJsonObject body);
+    void sandboxEvent(const QString& name, const QString& sandboxId, QJsonObject body);
     Result<Sandbox*> sandboxArg(const QJsonObject& request);
+    Result<Run*> runArg(const QJsonObject& request, Sandbox** sandbox);
+    Status ownerOnly(const QString& what) const;
 
+    // Attaches a run to this connection (once) and returns its channel.
+    quint32 attach(Sandbox* sandbox, Run* run);
+    void pumpFollowers();
+
+    void handleInfo(qint64 id, const QJsonObject& request);
     void handleList(qint64 id, const QJsonObject& request);
     void handleCreate(qint64 id, const QJsonObject& request);
     void handleStart(qint64 id, const QJsonObject& request);
     void handleStop(qint64 id, const QJsonObject& request);
     void handleRemove(qint64 id, const QJsonObject& request);
+    void handleSubscribe(qint64 id, const QJsonObject& request);
+    void handleUnsubscribe(qint64 id, const QJsonObject& request);
     void handleExec(qint64 id, const QJsonObject& request);
+    void handleRuns(qint64 id, const QJsonObject& request);
+    void handleAttach(qint64 id, const QJsonObject& request);
     void handleResize(qint64 id, const QJsonObject& request);
     void handleSignal(qint64 id, const QJsonObject& request);
-    void handleRuns(qint64 id, const QJsonObject& request);
-    void handleInfo(qint64 id, const QJsonObject& request);
+    void handleTokenCreate(qint64 id, const QJsonObject& request);
+    void handleTokenList(qint64 id, const QJsonObject& request);
+    void handleTokenRevoke(qint64 id, const QJsonObject& request);
 
     struct Channel {
         QPointer<Sandbox> sandbox;
-        quint32 seq = 0;
+        QPointer<Run> run;
+        RunFollower* follower = nullptr;
     };
+    Result<Channel> channelArg(const QJsonObject& request);
 
     QWebSocket* m_socket;
     SandboxManager* m_manager;
+    TokenStore* m_tokens;
+    Scope m_scope;
     QHash<quint32, Channel> m_channels;
+    QHash<const Run*, quint32> m_channelOfRun;
+    QSet<QString> m_subscribed; // sandbox ids whose runs this client follows
     quint32 m_nextChannel = 1;
+    qint64 m_queued = 0; // bytes handed to the socket and not yet written
 };
 
 } // namespace vivarium

@@ -27,15 +27,14 @@ Status Service::start() {
         listen = QString("127.0.0.1:%1").arg(api::kDefaultPort);
     const int colon = listen.lastIndexOf(':');
     bool portOk = false;
-    const QHostAddress address(listen.left(colon));
+    QString host = listen.left(colon);
+    if (host.startsWith('[') && host.endsWith(']'))
+        host = host.mid(1, host.size() - 2);
+    const QHostAddress address(host);
     const uint port = listen.mid(colon + 1).toUInt(&portOk);
     if (colon < 0 || address.isNull() || !portOk || port > 65535)
         return makeError("bad_config", "Cannot use listen address '" + listen +
                                            "': write it as ADDRESS:PORT, e.g. 127.0.0.1:8270.");
-    if (!address.isLoopback())
-        return makeError("bad_config",
-                         "Listening on a non-loopback address needs TLS, which this version "
-                         "does not offer yet; use 127.0.0.1.");
 
     Paths::ensureDir(Paths::runtimeDir());
     Paths::ensureDir(Paths::dataDir());
@@ -46,14 +45,22 @@ Status Service::start() {
                          "Another vivariumd is already running for this user (lock " +
                              Paths::runtimeDir() + "/vivariumd.lock).");
 
-    auto token = ApiServer::loadOrCreateToken(Paths::tokenFile());
-    if (!token)
+    m_tokens = std::make_unique<TokenStore>(Paths::tokenFile(), Paths::configDir() + "/tokens.json");
+    if (auto token = m_tokens->loadOrCreateOwnerToken(); !token)
         return token.error();
     m_manager = std::make_unique<SandboxManager>(m_options.manager);
     if (auto s = m_manager->init(); !s)
         return s;
-    m_server = std::make_unique<ApiServer>(m_manager.get());
-    if (auto s = m_server->listen(address, quint16(port), token.value()); !s)
+    m_server = std::make_unique<ApiServer>(m_manager.get(), m_tokens.get());
+    ServerOptions server;
+    server.address = address;
+    server.port = quint16(port);
+    server.allowedOrigins = m_options.allowedOrigins;
+    if (const QByteArray o = qgetenv("VIVARIUM_ALLOWED_ORIGINS"); !o.isEmpty())
+        server.allowedOrigins += QString::fromLocal8Bit(o).split(',', Qt::SkipEmptyParts);
+    server.tlsCertificate = m_options.tlsCertificate;
+    server.tlsKey = m_options.tlsKey;
+    if (auto s = m_server->listen(server); !s)
         return s;
     QSaveFile endpoint(Paths::endpointFile());
     if (!endpoint.open(QIODevice::WriteOnly))

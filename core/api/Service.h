@@ -12,6 +12,9 @@ namespace vivarium {
 
 struct ServiceOptions {
     QString listen; // "ADDR:PORT"; empty: $VIVARIUM_LISTEN, else 127.0.0.1:8270
+    QStringList allowedOrigins; // web origins allowed to connect (besides $VIVARIUM_ALLOWED_ORIGINS)
+    QString tlsCertificate;     // PEM; required for a non-loopback address
+    QString tlsKey;
     ManagerSettings manager = ManagerSettings::fromEnvironment();
 };
 
@@ -28,6 +31,7 @@ private:
     ServiceOptions m_options;
     std::unique_ptr<QLockFile> m_lock;
     std::unique_ptr<SandboxManager> m_manager;
+    std::unique_ptr<TokenStore> m_tokens;
     std::unique_ptr<ApiServer> m_server;
 };
 

@@ -60,6 +60,57 @@ bool field(const json& j, const char* name, T& out, std::string& error, bool req
 
 template <typename T> Parsed<T> fail(std::string error) { return {std::nullopt, std::move(error)}; }
 
+// Paths of file requests: absolute guest paths of bounded length, without NUL.
+bool validPath(const std::string& path, std::string& error) {
+    if (path.empty() || path.front() != '/')
+        error = "field 'path' must be an absolute path";
+    else if (path.size() > kMaxPath)
+        error = "field 'path' is longer than " + std::to_string(kMaxPath) + " bytes";
+    else if (path.find('\0') != std::string::npos)
+        error = "field 'path' contains a NUL byte";
+    else
+        return true;
+    return false;
+}
+
+json infoObject(const FileInfo& m) {
+    json j{{"size", m.size},   {"mode", m.mode}, {"type", std::string(fileKindName(m.type))},
+           {"mtime", m.mtime}, {"uid", m.uid},   {"gid", m.gid}};
+    if (m.type == FileKind::Symlink)
+        j["target"] = m.target;
+    return j;
+}
+
+// The fields FileInfo and FileEntry share. `type` is optional in a FileInfo (it defaults to
+// "file", the only kind a FileRead answers for) and required in a FileEntry.
+bool readInfo(const json& j, FileInfo& m, bool typeRequired, std::string& e) {
+    std::string type;
+    if (!field(j, "size", m.size, e, true) || !field(j, "mode", m.mode, e) ||
+        !field(j, "type", type, e, typeRequired) || !field(j, "mtime", m.mtime, e) ||
+        !field(j, "uid", m.uid, e) || !field(j, "gid", m.gid, e) ||
+        !field(j, "target", m.target, e))
+        return false;
+    if (m.mode > 07777) {
+        e = "field 'mode' out of range";
+        return false;
+    }
+    if (j.contains("type")) {
+        const auto kind = parseFileKind(type);
+        if (!kind) {
+            e = "field 'type' is not one of file, dir, symlink, other";
+            return false;
+        }
+        m.type = *kind;
+    }
+    if (m.target.size() > kMaxTargetBytes) {
+        e = "field 'target' is too long";
+        return false;
+    }
+    if (m.type != FileKind::Symlink)
+        m.target.clear();
+    return true;
+}
+
 // dump() throws on invalid UTF-8 by default; strings here can come from a file name or a
 // hostname, and a throw in the agent (PID 1) is fatal, so replace bad bytes instead.
 std::string dumpJson(const json& j) {
@@ -92,7 +143,55 @@ std::string toJson(const FileRequest& m) {
     return dumpJson(json{{"path", m.path}, {"mode", m.mode}, {"append", m.append}});
 }
 
-std::string toJson(const FileInfo& m) { return dumpJson(json{{"size", m.size}, {"mode", m.mode}}); }
+std::string_view fileKindName(FileKind kind) {
+    switch (kind) {
+    case FileKind::File: return "file";
+    case FileKind::Directory: return "dir";
+    case FileKind::Symlink: return "symlink";
+    case FileKind::Other: return "other";
+    }
+    return "other";
+}
+
+std::optional<FileKind> parseFileKind(std::string_view name) {
+    if (name == "file")
+        return FileKind::File;
+    if (name == "dir")
+        return FileKind::Directory;
+    if (name == "symlink")
+        return FileKind::Symlink;
+    if (name == "other")
+        return FileKind::Other;
+    return std::nullopt;
+}
+
+std::string toJson(const StatRequest& m) {
+    return dumpJson(json{{"path", m.path}, {"follow", m.follow}});
+}
+
+std::string toJson(const ListRequest& m) { return dumpJson(json{{"path", m.path}}); }
+
+std::string toJson(const RemoveRequest& m) {
+    return dumpJson(json{{"path", m.path}, {"recursive", m.recursive}});
+}
+
+std::string toJson(const FileInfo& m) { return dumpJson(infoObject(m)); }
+
+std::string toJson(const FileEntry& m) {
+    json j = infoObject(m.info);
+    j["name"] = m.name;
+    return dumpJson(j);
+}
+
+std::string toJson(const FileEntries& m) {
+    json list = json::array();
+    for (const FileEntry& e : m.entries) {
+        json j = infoObject(e.info);
+        j["name"] = e.name;
+        list.push_back(std::move(j));
+    }
+    return dumpJson(json{{"entries", std::move(list)}});
+}
 
 std::string toJson(const StreamError& m) {
     return dumpJson(json{{"code", m.code}, {"message", m.message}});
@@ -178,10 +277,45 @@ Parsed<FileRequest> parseFileRequest(std::string_view text) {
     if (!field(*j, "path", m.path, e, true) || !field(*j, "mode", m.mode, e) ||
         !field(*j, "append", m.append, e))
         return fail<FileRequest>(e);
-    if (m.path.empty() || m.path.size() > kMaxPath || m.path.find('\0') != std::string::npos)
-        return fail<FileRequest>("field 'path' must be a non-empty path");
+    if (!validPath(m.path, e))
+        return fail<FileRequest>(e);
     if (m.mode > 07777)
         return fail<FileRequest>("field 'mode' out of range");
+    return {m, {}};
+}
+
+Parsed<StatRequest> parseStatRequest(std::string_view text) {
+    std::string e;
+    auto j = parseObject(text, e);
+    if (!j)
+        return fail<StatRequest>(e);
+    StatRequest m;
+    if (!field(*j, "path", m.path, e, true) || !field(*j, "follow", m.follow, e) ||
+        !validPath(m.path, e))
+        return fail<StatRequest>(e);
+    return {m, {}};
+}
+
+Parsed<ListRequest> parseListRequest(std::string_view text) {
+    std::string e;
+    auto j = parseObject(text, e);
+    if (!j)
+        return fail<ListRequest>(e);
+    ListRequest m;
+    if (!field(*j, "path", m.path, e, true) || !validPath(m.path, e))
+        return fail<ListRequest>(e);
+    return {m, {}};
+}
+
+Parsed<RemoveRequest> parseRemoveRequest(std::string_view text) {
+    std::string e;
+    auto j = parseObject(text, e);
+    if (!j)
+        return fail<RemoveRequest>(e);
+    RemoveRequest m;
+    if (!field(*j, "path", m.path, e, true) || !field(*j, "recursive", m.recursive, e) ||
+        !validPath(m.path, e))
+        return fail<RemoveRequest>(e);
     return {m, {}};
 }
 
@@ -191,8 +325,38 @@ Parsed<FileInfo> parseFileInfo(std::string_view text) {
     if (!j)
         return fail<FileInfo>(e);
     FileInfo m;
-    if (!field(*j, "size", m.size, e, true) || !field(*j, "mode", m.mode, e))
+    if (!readInfo(*j, m, /*typeRequired=*/false, e))
         return fail<FileInfo>(e);
+    return {m, {}};
+}
+
+Parsed<FileEntries> parseFileEntries(std::string_view text) {
+    std::string e;
+    auto j = parseObject(text, e);
+    if (!j)
+        return fail<FileEntries>(e);
+    auto list = j->find("entries");
+    if (list == j->end() || !list->is_array())
+        return fail<FileEntries>("field 'entries' must be a list");
+    if (list->size() > kListChunkEntries)
+        return fail<FileEntries>("more than " + std::to_string(kListChunkEntries) +
+                                 " entries in one frame");
+    FileEntries m;
+    m.entries.reserve(list->size());
+    for (const json& item : *list) {
+        if (!item.is_object())
+            return fail<FileEntries>("an entry is not a JSON object");
+        FileEntry entry;
+        if (!field(item, "name", entry.name, e, true) ||
+            !readInfo(item, entry.info, /*typeRequired=*/true, e))
+            return fail<FileEntries>("entry " + std::to_string(m.entries.size()) + ": " + e);
+        const std::string& n = entry.name;
+        if (n.empty() || n == "." || n == ".." || n.size() > kMaxNameBytes ||
+            n.find('/') != std::string::npos || n.find('\0') != std::string::npos)
+            return fail<FileEntries>("entry " + std::to_string(m.entries.size()) +
+                                     ": field 'name' is not a file name");
+        m.entries.push_back(std::move(entry));
+    }
     return {m, {}};
 }
 

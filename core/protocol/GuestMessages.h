@@ -37,15 +37,54 @@ struct ExitStatus {
     bool core = false;
 };
 
-struct FileRequest {
+// Every path in a file request is an absolute guest path: non-empty, starting with '/', at
+// most kMaxPath bytes, no NUL. Anything else fails to parse (the agent answers bad_request).
+
+struct FileRequest { // FileWrite, FileRead
     std::string path;
     std::uint32_t mode = 0644; // FileWrite only
     bool append = false;       // FileWrite only
 };
 
+struct StatRequest { // FileStat
+    std::string path;
+    bool follow = false; // stat() the target of a symlink instead of the link itself
+};
+
+struct ListRequest { // FileList
+    std::string path;
+};
+
+struct RemoveRequest { // FileRemove
+    std::string path;
+    bool recursive = false;
+};
+
+// "file" | "dir" | "symlink" | "other" on the wire.
+enum class FileKind : std::uint8_t { File, Directory, Symlink, Other };
+std::string_view fileKindName(FileKind kind);
+std::optional<FileKind> parseFileKind(std::string_view name);
+
+// FileInfo (answer to FileRead and FileStat). `target` is only set for symlinks.
 struct FileInfo {
     std::uint64_t size = 0;
-    std::uint32_t mode = 0;
+    std::uint32_t mode = 0; // permission bits, st_mode & 07777
+    FileKind type = FileKind::File;
+    std::int64_t mtime = 0; // unix seconds
+    std::uint32_t uid = 0;
+    std::uint32_t gid = 0;
+    std::string target;
+};
+
+// One entry of a FileEntries frame: a name in the listed directory (never "." or "..") and
+// its lstat() (symlinks are not followed).
+struct FileEntry {
+    std::string name;
+    FileInfo info;
+};
+
+struct FileEntries {
+    std::vector<FileEntry> entries;
 };
 
 struct StreamError {
@@ -65,14 +104,23 @@ std::string toJson(const Hello& m);
 std::string toJson(const ExecRequest& m);
 std::string toJson(const ExitStatus& m);
 std::string toJson(const FileRequest& m);
+std::string toJson(const StatRequest& m);
+std::string toJson(const ListRequest& m);
+std::string toJson(const RemoveRequest& m);
 std::string toJson(const FileInfo& m);
+std::string toJson(const FileEntry& m);
+std::string toJson(const FileEntries& m);
 std::string toJson(const StreamError& m);
 
 Parsed<Hello> parseHello(std::string_view json);
 Parsed<ExecRequest> parseExecRequest(std::string_view json);
 Parsed<ExitStatus> parseExitStatus(std::string_view json);
 Parsed<FileRequest> parseFileRequest(std::string_view json);
+Parsed<StatRequest> parseStatRequest(std::string_view json);
+Parsed<ListRequest> parseListRequest(std::string_view json);
+Parsed<RemoveRequest> parseRemoveRequest(std::string_view json);
 Parsed<FileInfo> parseFileInfo(std::string_view json);
+Parsed<FileEntries> parseFileEntries(std::string_view json);
 Parsed<StreamError> parseStreamError(std::string_view json);
 
 // Small control payloads: {"rows","cols"}, {"signal"}, {"bytes"}, {"nonce"}, {"action"}.
@@ -91,5 +139,17 @@ std::optional<std::string> parseShutdown(std::string_view json);
 inline constexpr std::size_t kMaxArgs = 4096;
 inline constexpr std::size_t kMaxEnv = 4096;
 inline constexpr std::size_t kMaxPath = 4096;
+
+// Bounds of directory listings. Names and symlink targets are raw bytes in the guest; JSON
+// carries UTF-8, so each byte that is not valid UTF-8 is sent as U+FFFD (3 bytes). Hence the
+// parser's bounds are three times the kernel's (NAME_MAX 255, PATH_MAX 4096).
+inline constexpr std::size_t kMaxNameBytes = 3 * 255;
+inline constexpr std::size_t kMaxTargetBytes = 3 * kMaxPath;
+// A FileEntries frame holds at most this many entries, and the agent keeps its JSON under
+// kListChunkBytes (far below kMaxPayload even with the longest names and targets).
+inline constexpr std::size_t kListChunkEntries = 500;
+inline constexpr std::size_t kListChunkBytes = 128 * 1024;
+// A directory with more entries than this is refused with too_many_entries.
+inline constexpr std::size_t kMaxListEntries = 100000;
 
 } // namespace vivarium::protocol

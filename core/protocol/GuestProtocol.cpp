@@ -41,7 +41,9 @@ bool isKnownFrameType(std::uint8_t type) {
     case FrameType::Stdout: case FrameType::Stderr: case FrameType::Resize:
     case FrameType::Signal: case FrameType::Exit: case FrameType::Window:
     case FrameType::FileWrite: case FrameType::FileRead: case FrameType::FileInfo:
-    case FrameType::FileData: case FrameType::FileEnd: case FrameType::Error:
+    case FrameType::FileData: case FrameType::FileEnd: case FrameType::FileStat:
+    case FrameType::FileList: case FrameType::FileEntries: case FrameType::FileRemove:
+    case FrameType::Error:
         return true;
     }
     return false;
@@ -70,6 +72,10 @@ std::string_view frameTypeName(FrameType type) {
     case FrameType::FileInfo: return "file-info";
     case FrameType::FileData: return "file-data";
     case FrameType::FileEnd: return "file-end";
+    case FrameType::FileStat: return "file-stat";
+    case FrameType::FileList: return "file-list";
+    case FrameType::FileEntries: return "file-entries";
+    case FrameType::FileRemove: return "file-remove";
     case FrameType::Error: return "error";
     }
     return "unknown";

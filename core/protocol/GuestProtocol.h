@@ -52,11 +52,15 @@ enum class FrameType : std::uint8_t {
     Exit = 23,    // guest→host {code, signal, core}; closes the stream
     Window = 24,  // guest→host {bytes}: this many host→guest bytes of the stream were consumed
     // file streams
-    FileWrite = 32, // host→guest {path, mode, append}; then FileData…, FileEnd
-    FileRead = 33,  // host→guest {path}; guest answers FileInfo, FileData…, FileEnd
-    FileInfo = 34,  // guest→host {size, mode}
-    FileData = 35,  // raw bytes, either direction
-    FileEnd = 36,   // either direction, empty; on a write the guest answers FileEnd when durable
+    FileWrite = 32,   // host→guest {path, mode, append}; then FileData…, FileEnd
+    FileRead = 33,    // host→guest {path}; guest answers FileInfo, FileData…, FileEnd
+    FileInfo = 34,    // guest→host {size, mode, type, mtime, uid, gid, target?}
+    FileData = 35,    // raw bytes, either direction
+    FileEnd = 36,     // either direction, empty; on a write the guest answers FileEnd when durable
+    FileStat = 37,    // host→guest {path, follow}; guest answers FileInfo, FileEnd
+    FileList = 38,    // host→guest {path}; guest answers FileEntries… (at least one), FileEnd
+    FileEntries = 39, // guest→host {entries:[{name, type, size, mode, mtime, uid, gid, target?}]}
+    FileRemove = 40,  // host→guest {path, recursive}; guest answers FileEnd once removed
     // either direction on any stream: the stream failed and is closed
     Error = 48, // {code, message}
 };

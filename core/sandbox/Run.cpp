@@ -10,9 +10,14 @@ Run::Run(std::unique_ptr<RunRecord> record, QObject* parent)
 void Run::addOutput(OutputKind kind, const QByteArray& data) {
     if (finished())
         return;
-    if (auto s = m_record->appendOutput(kind, data); !s)
-        qCWarning(lcSandbox) << s.error().text();
-    emit output(kind, data);
+    const auto range = m_record->appendOutput(kind, data);
+    if (!range) {
+        // Not stored means not replayable: followers still get it live.
+        qCWarning(lcSandbox) << range.error().text();
+        emit output(kind, data, -1, -1);
+        return;
+    }
+    emit output(kind, data, range->start, range->end);
 }
 
 void Run::finish(std::optional<int> exitCode, int signal, const QString& error,

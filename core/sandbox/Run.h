@@ -20,20 +20,28 @@ public:
     quint32 seq() const { return info().seq; }
     QString dir() const { return m_record->dir(); }
     bool finished() const { return info().finished(); }
+    QString outputPath() const { return m_record->outputPath(); }
+    qint64 outputLogSize() const { return m_record->outputLogSize(); }
     qint64 pid() const { return m_pid; }
 
     void setPid(qint64 pid) { m_pid = pid; }
+    void setTimedOut(qint64 afterMs) { m_timeoutMs = afterMs; }
+    bool timedOut() const { return m_timeoutMs > 0; }
+    qint64 timeoutMs() const { return m_timeoutMs; }
     void addOutput(OutputKind kind, const QByteArray& data);
     void finish(std::optional<int> exitCode, int signal, const QString& error = {},
                 const QString& errorCode = {});
 
 signals:
-    void output(vivarium::OutputKind kind, const QByteArray& data);
+    // `start`/`end`: the record's byte range in the run's output log, so a follower that has
+    // read up to `start` can take this chunk live and one that has not can catch up.
+    void output(vivarium::OutputKind kind, const QByteArray& data, qint64 start, qint64 end);
     void exited();
 
 private:
     std::unique_ptr<RunRecord> m_record;
     qint64 m_pid = 0;
+    qint64 m_timeoutMs = 0;
 };
 
 } // namespace vivarium

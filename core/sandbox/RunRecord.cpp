@@ -5,10 +5,11 @@
 #include <QJsonDocument>
 #include <QSaveFile>
 
+#include <limits>
+
 namespace vivarium {
 
 namespace {
-constexpr qint64 kMaxRecordChunk = 16 * 1024 * 1024;
 
 Status writeJsonAtomically(const QString& path, const QJsonObject& o) {
     QSaveFile f(path);
@@ -62,17 +63,14 @@ Result<RunInfo> RunInfo::fromJson(const QJsonObject& o) {
     return r;
 }
 
-RunRecord::RunRecord(QString dir, RunInfo info) : m_dir(std::move(dir)), m_info(std::move(info)) {
-    m_output.setFileName(m_dir + "/output.log");
-}
+RunRecord::RunRecord(QString dir, RunInfo info) : m_dir(std::move(dir)), m_info(std::move(info)) {}
 
 Result<std::unique_ptr<RunRecord>> RunRecord::create(const QString& dir, RunInfo info) {
     if (!QDir().mkpath(dir))
         return makeError("io_error", "Cannot create the run record directory " + dir);
     std::unique_ptr<RunRecord> r(new RunRecord(dir, std::move(info)));
-    if (!r->m_output.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        return makeError("io_error", "Cannot create " + r->m_output.fileName(),
-                         r->m_output.errorString());
+    if (auto s = r->m_log.open(dir + "/output.log", /*truncate=*/true); !s)
+        return s.error();
     if (auto s = r->saveMeta(); !s)
         return s.error();
     return r;
@@ -91,32 +89,18 @@ Result<std::unique_ptr<RunRecord>> RunRecord::open(const QString& dir) {
     if (!info)
         return info.error().wrap(dir);
     std::unique_ptr<RunRecord> r(new RunRecord(dir, std::move(info.value())));
-    if (!r->m_output.open(QIODevice::WriteOnly | QIODevice::Append))
-        return makeError("io_error", "Cannot open " + r->m_output.fileName(),
-                         r->m_output.errorString());
-    r->m_info.outputBytes = 0;
+    if (auto s = r->m_log.open(dir + "/output.log", /*truncate=*/false); !s)
+        return s.error();
     // The output file is the truth for byte counts (meta.json may lag after a crash).
-    replay(dir, [&](OutputKind, const QByteArray& d) {
-        r->m_info.outputBytes += d.size();
-        return true;
-    });
+    r->m_info.outputBytes = r->m_log.payloadBytes();
     return r;
 }
 
-Status RunRecord::appendOutput(OutputKind kind, const QByteArray& data) {
-    if (data.isEmpty())
-        return {};
-    char header[5];
-    header[0] = char(kind);
-    const quint32 n = quint32(data.size());
-    for (int i = 0; i < 4; ++i)
-        header[1 + i] = char((n >> (8 * i)) & 0xff);
-    if (m_output.write(header, 5) != 5 || m_output.write(data) != data.size())
-        return makeError("io_error", "Cannot store run output (is the disk full?)",
-                         m_output.errorString());
-    m_output.flush();
-    m_info.outputBytes += data.size();
-    return {};
+Result<OutputLog::Range> RunRecord::appendOutput(OutputKind kind, const QByteArray& data) {
+    auto range = m_log.append(kind, data);
+    if (range)
+        m_info.outputBytes += data.size();
+    return range;
 }
 
 Status RunRecord::finish(std::optional<int> exitCode, int signal, const QString& error,
@@ -126,7 +110,6 @@ Status RunRecord::finish(std::optional<int> exitCode, int signal, const QString&
     m_info.signal = signal;
     m_info.error = error;
     m_info.errorCode = errorCode.isEmpty() && !error.isEmpty() ? "lost" : errorCode;
-    m_output.flush();
     return saveMeta();
 }
 
@@ -134,25 +117,10 @@ Status RunRecord::saveMeta() { return writeJsonAtomically(m_dir + "/meta.json", 
 
 Status RunRecord::replay(const QString& dir,
                          const std::function<bool(OutputKind, const QByteArray&)>& sink) {
-    QFile f(dir + "/output.log");
-    if (!f.open(QIODevice::ReadOnly))
-        return makeError("not_found", "No output stored for run " + dir, f.errorString());
-    for (;;) {
-        const QByteArray header = f.read(5);
-        if (header.size() < 5)
-            return {}; // end, or a record torn by a crash: stop at the last whole one
-        const auto kind = OutputKind(quint8(header[0]));
-        quint32 n = 0;
-        for (int i = 0; i < 4; ++i)
-            n |= quint32(quint8(header[1 + i])) << (8 * i);
-        if ((kind != OutputKind::Stdout && kind != OutputKind::Stderr) || n > kMaxRecordChunk)
-            return makeError("corrupt_record", "Run output " + dir + "/output.log is corrupt");
-        const QByteArray data = f.read(n);
-        if (data.size() < qint64(n))
-            return {};
-        if (!sink(kind, data))
-            return {};
-    }
+    auto end = OutputLog::readFrom(dir + "/output.log", 0, std::numeric_limits<qint64>::max(), sink);
+    if (!end)
+        return end.error();
+    return {};
 }
 
 } // namespace vivarium

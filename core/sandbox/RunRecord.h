@@ -5,6 +5,7 @@
 //   <sandbox dir>/runs/<seq>/meta.json, output.log
 #pragma once
 
+#include "OutputLog.h"
 #include "Result.h"
 
 #include <QDateTime>
@@ -19,8 +20,6 @@
 #include <optional>
 
 namespace vivarium {
-
-enum class OutputKind : quint8 { Stdout = 1, Stderr = 2 };
 
 struct RunInfo {
     quint32 seq = 0; // also the guest stream id
@@ -50,7 +49,9 @@ public:
     const RunInfo& info() const { return m_info; }
     QString dir() const { return m_dir; }
 
-    Status appendOutput(OutputKind kind, const QByteArray& data);
+    Result<OutputLog::Range> appendOutput(OutputKind kind, const QByteArray& data);
+    QString outputPath() const { return m_log.path(); }
+    qint64 outputLogSize() const { return m_log.size(); }
     Status finish(std::optional<int> exitCode, int signal, const QString& error = {},
                   const QString& errorCode = {});
     Status saveMeta();
@@ -63,7 +64,7 @@ private:
     RunRecord(QString dir, RunInfo info);
     QString m_dir;
     RunInfo m_info;
-    QFile m_output;
+    OutputLog m_log;
 };
 
 } // namespace vivarium

@@ -9,6 +9,8 @@
 #include <QJsonDocument>
 #include <QSaveFile>
 
+#include <limits>
+
 namespace vivarium {
 
 using protocol::FrameType;
@@ -344,6 +346,18 @@ Result<Run*> Sandbox::exec(const ExecOptions& o) {
     auto* run = new Run(std::move(record.value()), this);
     m_runs.insert(info.seq, run);
     m_channel.send(FrameType::Exec, info.seq, QByteArray::fromStdString(payload));
+    if (o.timeoutMs > 0) {
+        auto* timer = new QTimer(run);
+        timer->setSingleShot(true);
+        connect(timer, &QTimer::timeout, this, [this, run, ms = o.timeoutMs] {
+            if (run->finished())
+                return;
+            run->setTimedOut(ms);
+            m_channel.send(FrameType::Signal, run->seq(),
+                           QByteArray::fromStdString(protocol::signalJson(9)));
+        });
+        timer->start(int(std::min<qint64>(o.timeoutMs, std::numeric_limits<int>::max())));
+    }
     emit runStarted(run);
     return run;
 }
@@ -395,6 +409,10 @@ void Sandbox::onStreamFrame(const protocol::Frame& f) {
         m_channel.forgetStream(f.stream);
         if (!st)
             run->finish(std::nullopt, 0, "the guest sent a malformed exit status");
+        else if (run->timedOut())
+            run->finish(std::nullopt, st->signal,
+                        QString("timed out after %1 ms and was killed").arg(run->timeoutMs()),
+                        "timeout");
         else
             run->finish(st->signal ? std::nullopt : std::optional<int>(st->code), st->signal);
         emit runFinished(run);

@@ -45,6 +45,7 @@ struct ExecOptions {
     bool pty = false;
     int rows = 24;
     int cols = 80;
+    qint64 timeoutMs = 0; // 0: none; else the process group is killed and the run marked
     QString origin;
 };
 
