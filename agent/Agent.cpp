@@ -1,6 +1,7 @@
 // See Agent.h.
 #include "Agent.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -13,6 +14,9 @@
 #include <exception>
 #include <string>
 
+#include "DirectoryListing.h"
+#include "FileStatus.h"
+#include "TreeRemoval.h"
 #include "UserAccount.h"
 
 #ifndef VIVARIUM_VERSION
@@ -169,6 +173,19 @@ bool Agent::pump() {
             closeStream(id);
         }
         moved = moved || !done || *done || m_out.bytes() != before;
+    }
+    for (auto it = m_jobs.begin(); it != m_jobs.end();) {
+        FileJob& job = *it->second;
+        const std::uint32_t id = it->first;
+        ++it;
+        auto step = job.pump(m_out, kOutputHighWater);
+        if (!step) {
+            sendError(id, step.error());
+            closeStream(id);
+        } else if (*step == FileJob::Step::Done) {
+            closeStream(id);
+        }
+        moved = moved || !step || *step != FileJob::Step::Blocked;
     }
     moved = flushOutput() || moved;
     return moved;
@@ -359,6 +376,9 @@ void Agent::handleStream(const Frame& frame) {
     case FrameType::Exec:
     case FrameType::FileWrite:
     case FrameType::FileRead:
+    case FrameType::FileStat:
+    case FrameType::FileList:
+    case FrameType::FileRemove:
         if (inUse(id)) {
             // Error closes a stream, so the one already open under this id ends too; the
             // host and the agent then agree that nothing runs under it.
@@ -366,7 +386,7 @@ void Agent::handleStream(const Frame& frame) {
             closeStream(id);
             return;
         }
-        if (m_execs.size() + m_files.size() >= kMaxStreams) {
+        if (openStreams() >= kMaxStreams) {
             sendError(id, {"too_many_streams",
                            "the agent serves at most " + std::to_string(kMaxStreams) + " streams"});
             return;
@@ -374,6 +394,12 @@ void Agent::handleStream(const Frame& frame) {
         m_closed.erase(std::remove(m_closed.begin(), m_closed.end(), id), m_closed.end());
         if (frame.type == FrameType::Exec)
             startExec(frame);
+        else if (frame.type == FrameType::FileStat)
+            startFileStat(frame);
+        else if (frame.type == FrameType::FileList)
+            startFileList(frame);
+        else if (frame.type == FrameType::FileRemove)
+            startFileRemove(frame);
         else
             startFile(frame);
         // A stream that failed to open was answered with an Error; its late data frames
@@ -393,6 +419,8 @@ void Agent::handleStream(const Frame& frame) {
         onExecFrame(*it->second, frame);
     else if (auto f = m_files.find(id); f != m_files.end())
         onFileFrame(*f->second, frame);
+    else if (m_jobs.count(id))
+        onJobFrame(frame);
     else
         unknownStream(frame);
 }
@@ -440,6 +468,63 @@ void Agent::startFile(const Frame& frame) {
         return;
     }
     m_files[frame.stream] = std::move(*file);
+}
+
+void Agent::startFileStat(const Frame& frame) {
+    auto request = protocol::parseStatRequest(frame.payloadText());
+    if (!request) {
+        sendError(frame.stream, {"bad_request", "stat: " + request.error});
+        return;
+    }
+    auto info = fileStatus(AT_FDCWD, request->path, request->follow, request->path);
+    if (!info) {
+        sendError(frame.stream, info.error());
+        return;
+    }
+    // Answered at once: the stream never stays open.
+    m_out.push(FrameType::FileInfo, frame.stream, protocol::toJson(*info));
+    m_out.push(FrameType::FileEnd, frame.stream, std::string_view());
+}
+
+void Agent::startFileList(const Frame& frame) {
+    auto request = protocol::parseListRequest(frame.payloadText());
+    if (!request) {
+        sendError(frame.stream, {"bad_request", "list: " + request.error});
+        return;
+    }
+    auto listing = DirectoryListing::open(frame.stream, *request);
+    if (!listing) {
+        sendError(frame.stream, listing.error());
+        return;
+    }
+    // Entries go out from pump(), under the output queue's high-water mark.
+    m_jobs[frame.stream] = std::move(*listing);
+}
+
+void Agent::startFileRemove(const Frame& frame) {
+    auto request = protocol::parseRemoveRequest(frame.payloadText());
+    if (!request) {
+        sendError(frame.stream, {"bad_request", "remove: " + request.error});
+        return;
+    }
+    auto removal = TreeRemoval::start(frame.stream, *request);
+    if (!removal) {
+        sendError(frame.stream, removal.error());
+        return;
+    }
+    if (!*removal) {
+        m_out.push(FrameType::FileEnd, frame.stream, std::string_view());
+        return;
+    }
+    m_jobs[frame.stream] = std::move(*removal);
+}
+
+void Agent::onJobFrame(const Frame& frame) {
+    // The host gives up on a listing or removal with FileEnd (a removal stops where it is).
+    if (frame.type != FrameType::FileEnd)
+        sendError(frame.stream, {"bad_request", std::string(protocol::frameTypeName(frame.type)) +
+                                                    " frame on a file stream"});
+    closeStream(frame.stream);
 }
 
 void Agent::onExecFrame(ExecSession& exec, const Frame& frame) {
@@ -516,6 +601,7 @@ void Agent::closeStream(std::uint32_t stream) {
         m_execs.erase(it);
     }
     m_files.erase(stream);
+    m_jobs.erase(stream);
     rememberClosed(stream);
 }
 

@@ -1,7 +1,7 @@
 // The agent's event loop: one thread, one epoll, every stream multiplexed. It owns the
 // channel to the host, the queue of outgoing frames, the exec and file streams, and the
 // reaping of every child (orphans too when it is PID 1). It turns host frames into calls
-// on ExecSession/FileTransfer and their progress back into frames.
+// on ExecSession/FileTransfer/FileJob (listings, removals) and their progress back into frames.
 //
 // Descriptors are edge-triggered; readiness is kept as flags and `pump()` moves bytes while
 // it can. That is what keeps a virtio port with no host attached (permanently "readable"
@@ -15,6 +15,7 @@
 
 #include "Channel.h"
 #include "ExecSession.h"
+#include "FileJob.h"
 #include "FileTransfer.h"
 #include "GuestMessages.h"
 #include "GuestProtocol.h"
@@ -70,16 +71,21 @@ private:
     void handleStream(const protocol::Frame& frame);
     void startExec(const protocol::Frame& frame);
     void startFile(const protocol::Frame& frame);
+    void startFileStat(const protocol::Frame& frame);
+    void startFileList(const protocol::Frame& frame);
+    void startFileRemove(const protocol::Frame& frame);
     void onExecFrame(ExecSession& exec, const protocol::Frame& frame);
     void onFileFrame(FileTransfer& file, const protocol::Frame& frame);
+    void onJobFrame(const protocol::Frame& frame);
     void unknownStream(const protocol::Frame& frame);
 
     void sendError(std::uint32_t stream, const Error& error);
     void closeStream(std::uint32_t stream);
     void rememberClosed(std::uint32_t stream);
     bool inUse(std::uint32_t stream) const {
-        return m_execs.count(stream) || m_files.count(stream);
+        return m_execs.count(stream) || m_files.count(stream) || m_jobs.count(stream);
     }
+    std::size_t openStreams() const { return m_execs.size() + m_files.size() + m_jobs.size(); }
     bool recentlyClosed(std::uint32_t stream) const;
     protocol::Hello identity() const;
 
@@ -97,6 +103,7 @@ private:
 
     std::map<std::uint32_t, std::unique_ptr<ExecSession>> m_execs;
     std::map<std::uint32_t, std::unique_ptr<FileTransfer>> m_files;
+    std::map<std::uint32_t, std::unique_ptr<FileJob>> m_jobs; // listings, recursive removals
     std::map<pid_t, std::uint32_t> m_pids; // running exec processes → their stream
     // Streams closed lately: late frames for them (Stdin racing an Exit) are dropped
     // quietly instead of answered with bad_stream.

@@ -1,6 +1,8 @@
 // See FileTransfer.h.
 #include "FileTransfer.h"
 
+#include "FileStatus.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -55,9 +57,7 @@ FileTransfer::openForRead(std::uint32_t stream, const protocol::FileRequest& r, 
     struct stat st {};
     if (::fstat(fd->get(), &st) < 0)
         return errnoError(errno, r.path);
-    out.push(FrameType::FileInfo, stream,
-             protocol::toJson(
-                 protocol::FileInfo{std::uint64_t(st.st_size), std::uint32_t(st.st_mode & 07777)}));
+    out.push(FrameType::FileInfo, stream, protocol::toJson(fileInfoFrom(st)));
     std::unique_ptr<FileTransfer> t(new FileTransfer(stream, Direction::Download, r.path));
     t->m_fd = std::move(*fd);
     return t;

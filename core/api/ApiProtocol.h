@@ -17,8 +17,10 @@ namespace vivarium::api {
 
 inline constexpr int kVersion = 1;
 inline constexpr quint16 kDefaultPort = 8270;
-// Largest message a client may send (JSON or binary): bigger ones close the connection.
+// Largest message a client may send (JSON or binary): bigger ones get a "too_large" error.
 inline constexpr qint64 kMaxMessage = 1024 * 1024;
+// Past this the WebSocket layer closes the connection instead of buffering the message.
+inline constexpr qint64 kHardMaxMessage = 64 * 1024 * 1024;
 // What may be queued towards one client before its followers fall back to the run record.
 inline constexpr qint64 kSendBudget = 4 * 1024 * 1024;
 inline constexpr int kBinaryHeader = 5;

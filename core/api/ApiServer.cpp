@@ -109,7 +109,7 @@ void ApiServer::onNewConnection() {
             socket->deleteLater();
             continue;
         }
-        socket->setMaxAllowedIncomingMessageSize(api::kMaxMessage);
+        socket->setMaxAllowedIncomingMessageSize(api::kHardMaxMessage);
         auto* session = new ApiSession(socket, m_manager, m_tokens, *scope, this);
         ++m_sessions;
         connect(session, &QObject::destroyed, this, [this] { --m_sessions; });

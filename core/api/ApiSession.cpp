@@ -137,6 +137,12 @@ Status ApiSession::ownerOnly(const QString& what) const {
 }
 
 void ApiSession::onText(const QString& message) {
+    if (message.size() > api::kMaxMessage) {
+        fail(-1, makeError("too_large", QString("The message is %1 bytes; the limit is %2.")
+                                            .arg(message.size())
+                                            .arg(api::kMaxMessage)));
+        return;
+    }
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(message.toUtf8(), &pe);
     if (!doc.isObject()) {
@@ -186,6 +192,12 @@ void ApiSession::onText(const QString& message) {
 }
 
 void ApiSession::onBinary(const QByteArray& message) {
+    if (message.size() > api::kMaxMessage + api::kBinaryHeader) {
+        fail(-1, makeError("too_large", QString("The message is %1 bytes; the limit is %2.")
+                                            .arg(message.size())
+                                            .arg(api::kMaxMessage)));
+        return;
+    }
     const auto frame = api::parseDataFrame(message);
     if (!frame || frame->kind != api::DataKind::Stdin) {
         fail(-1, makeError("bad_request", "A binary message must be a stdin frame "

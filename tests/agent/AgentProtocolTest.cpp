@@ -15,6 +15,10 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <functional>
 #include <map>
 #include <memory>
@@ -39,6 +43,9 @@ struct StreamState {
     std::optional<ExitStatus> exit;
     std::optional<StreamError> error;
     std::optional<FileInfo> info;
+    std::vector<FileEntry> entries; // every FileEntries frame, in arrival order
+    int entryFrames = 0;
+    bool malformedEntries = false;
     bool fileEnd = false;
     quint64 acked = 0; // Window bytes
     bool closed() const { return exit || error || fileEnd; }
@@ -48,8 +55,18 @@ struct StreamState {
 class HostConnection {
 public:
     bool connectTo(const QString& path) {
-        m_socket.connectToServer(path);
-        return m_socket.waitForConnected(kTimeoutMs);
+        // The agent's socket file appears at bind(), a moment before listen(): a connection
+        // in between is refused, so retry until the deadline.
+        QDeadlineTimer deadline(kTimeoutMs);
+        for (;;) {
+            m_socket.connectToServer(path);
+            if (m_socket.waitForConnected(int(qMax<qint64>(1, deadline.remainingTime()))))
+                return true;
+            m_socket.abort();
+            if (deadline.hasExpired())
+                return false;
+            QThread::msleep(20);
+        }
     }
     void close() { m_socket.abort(); }
     void send(FrameType type, std::uint32_t stream, const QByteArray& payload = {}) {
@@ -140,6 +157,16 @@ private:
             if (auto i = parseFileInfo(f.payloadText()))
                 s.info = *i;
             break;
+        case FrameType::FileEntries:
+            ++s.entryFrames;
+            // The agent promises frames well under the limit.
+            if (f.payload.size() > kListChunkBytes)
+                s.malformedEntries = true;
+            if (auto e = parseFileEntries(f.payloadText()))
+                s.entries.insert(s.entries.end(), e->entries.begin(), e->entries.end());
+            else
+                s.malformedEntries = true;
+            break;
         case FrameType::Window:
             if (auto b = parseWindow(f.payloadText()))
                 s.acked += *b;
@@ -160,6 +187,23 @@ private:
     QLocalSocket m_socket;
     FrameReader m_reader;
 };
+
+std::string statJson(const QString& path, bool follow = false) {
+    return toJson(StatRequest{path.toStdString(), follow});
+}
+std::string listJson(const QString& path) { return toJson(ListRequest{path.toStdString()}); }
+std::string removeJson(const QString& path, bool recursive = false) {
+    return toJson(RemoveRequest{path.toStdString(), recursive});
+}
+
+// Files the tests lay out, made with POSIX calls so names need not be valid UTF-8.
+bool writeFile(const QByteArray& path, const QByteArray& content, mode_t mode = 0644) {
+    const int fd = ::open(path.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0)
+        return false;
+    const bool ok = ::write(fd, content.constData(), size_t(content.size())) == content.size();
+    return ::close(fd) == 0 && ::fchmodat(AT_FDCWD, path.constData(), mode, 0) == 0 && ok;
+}
 
 std::string execJson(std::vector<std::string> argv, bool pty = false, std::uint16_t rows = 24,
                      std::uint16_t cols = 80) {
@@ -194,6 +238,13 @@ private slots:
     void unknownUserIsBadUser();
     void fileWriteThenRead();
     void fileErrors();
+    void fileStat();
+    void fileListShowsEntriesWithoutFollowing();
+    void fileListOfManyEntriesArrivesInChunks();
+    void fileListErrors();
+    void fileRemove();
+    void fileRemoveRecursiveDoesNotFollowSymlinks();
+    void fileRemoveRefusesRootAndRelativePaths();
     void syncAfterReconnectListsRunningStreams();
     void malformedInputDoesNotKillAgent();
     void streamInUseIsRejected();
@@ -202,6 +253,8 @@ private slots:
 private:
     void connectHost(); // (re)connects m_host and consumes nothing
     StreamState& run(std::uint32_t stream, const std::string& execJson);
+    // Sends a one-frame file request and waits until its stream closes.
+    StreamState& fileRequest(std::uint32_t stream, FrameType type, const std::string& json);
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<QProcess> m_agent;
@@ -249,6 +302,13 @@ void AgentProtocolTest::connectHost() {
 
 StreamState& AgentProtocolTest::run(std::uint32_t stream, const std::string& json) {
     m_host->send(FrameType::Exec, stream, json);
+    m_host->waitClosed(stream);
+    return m_host->streams[stream];
+}
+
+StreamState& AgentProtocolTest::fileRequest(std::uint32_t stream, FrameType type,
+                                            const std::string& json) {
+    m_host->send(type, stream, json);
     m_host->waitClosed(stream);
     return m_host->streams[stream];
 }
@@ -515,6 +575,239 @@ void AgentProtocolTest::fileErrors() {
     auto pong = m_host->waitControl(FrameType::Pong);
     QVERIFY(pong);
     QVERIFY(!m_host->streams[42].error);
+}
+
+void AgentProtocolTest::fileStat() {
+    const QByteArray dir = QFile::encodeName(m_dir->filePath("stat"));
+    QVERIFY(::mkdir(dir.constData(), 0750) == 0);
+    QVERIFY(writeFile(dir + "/file", "hello", 0640));
+    QVERIFY(::symlink("file", (dir + "/link").constData()) == 0);
+    const QString d = QFile::decodeName(dir);
+
+    StreamState& f = fileRequest(70, FrameType::FileStat, statJson(d + "/file"));
+    QVERIFY2(!f.error, f.error ? f.error->message.c_str() : "");
+    QVERIFY(f.fileEnd);
+    QVERIFY(f.info);
+    QCOMPARE(f.info->type, FileKind::File);
+    QCOMPARE(f.info->size, std::uint64_t(5));
+    QCOMPARE(f.info->mode, 0640u);
+    QCOMPARE(f.info->uid, std::uint32_t(::getuid()));
+    QCOMPARE(f.info->gid, std::uint32_t(::getgid()));
+    QCOMPARE(f.info->mtime, QFileInfo(d + "/file").lastModified().toSecsSinceEpoch());
+    QVERIFY(f.info->target.empty());
+
+    StreamState& dirState = fileRequest(71, FrameType::FileStat, statJson(d));
+    QVERIFY(dirState.info && dirState.fileEnd);
+    QCOMPARE(dirState.info->type, FileKind::Directory);
+    QCOMPARE(dirState.info->mode, 0750u);
+
+    // Not followed by default: the link itself, with its target.
+    StreamState& link = fileRequest(72, FrameType::FileStat, statJson(d + "/link"));
+    QVERIFY(link.info && link.fileEnd);
+    QCOMPARE(link.info->type, FileKind::Symlink);
+    QCOMPARE(link.info->target, std::string("file"));
+    StreamState& followed = fileRequest(73, FrameType::FileStat, statJson(d + "/link", true));
+    QVERIFY(followed.info && followed.fileEnd);
+    QCOMPARE(followed.info->type, FileKind::File);
+    QCOMPARE(followed.info->size, std::uint64_t(5));
+    QVERIFY(followed.info->target.empty());
+
+    StreamState& missing = fileRequest(74, FrameType::FileStat, statJson(d + "/missing"));
+    QVERIFY(missing.error);
+    QCOMPARE(missing.error->code, std::string("not_found"));
+    QVERIFY(!missing.info);
+    StreamState& relative = fileRequest(75, FrameType::FileStat, R"({"path":"stat/file"})");
+    QVERIFY(relative.error);
+    QCOMPARE(relative.error->code, std::string("bad_request"));
+
+    // FileRead's FileInfo carries the same description.
+    StreamState& read = fileRequest(76, FrameType::FileRead, toJson(FileRequest{
+                                                                  (d + "/file").toStdString()}));
+    QVERIFY(read.info && read.fileEnd);
+    QCOMPARE(read.info->type, FileKind::File);
+    QCOMPARE(read.info->mtime, f.info->mtime);
+    QCOMPARE(read.fileData, QByteArray("hello"));
+}
+
+void AgentProtocolTest::fileListShowsEntriesWithoutFollowing() {
+    const QByteArray dir = QFile::encodeName(m_dir->filePath("list"));
+    const QByteArray outside = QFile::encodeName(m_dir->filePath("outside"));
+    QVERIFY(::mkdir(dir.constData(), 0755) == 0);
+    QVERIFY(::mkdir(outside.constData(), 0755) == 0);
+    QVERIFY(writeFile(dir + "/b", "bbbb", 0600));
+    QVERIFY(writeFile(dir + "/a", "abc", 0644));
+    QVERIFY(::mkdir((dir + "/sub").constData(), 0700) == 0);
+    QVERIFY(writeFile(dir + "/sub/inner", "not listed"));
+    QVERIFY(::symlink(outside.constData(), (dir + "/link").constData()) == 0);
+    QVERIFY(writeFile(dir + "/bad\xff\xfe", "x"));
+
+    StreamState& s = fileRequest(80, FrameType::FileList, listJson(QFile::decodeName(dir)));
+    QVERIFY2(!s.error, s.error ? s.error->message.c_str() : "");
+    QVERIFY(s.fileEnd);
+    QVERIFY(!s.malformedEntries);
+    QCOMPARE(s.entryFrames, 1);
+    QCOMPARE(s.entries.size(), size_t(5));
+    // Sorted by the raw bytes: "a" < "b" < "bad\xff\xfe" < "link" < "sub".
+    QCOMPARE(s.entries[0].name, std::string("a"));
+    QCOMPARE(s.entries[0].info.type, FileKind::File);
+    QCOMPARE(s.entries[0].info.size, std::uint64_t(3));
+    QCOMPARE(s.entries[0].info.mode, 0644u);
+    QCOMPARE(s.entries[1].name, std::string("b"));
+    QCOMPARE(s.entries[1].info.mode, 0600u);
+    QCOMPARE(s.entries[1].info.uid, std::uint32_t(::getuid()));
+    // Invalid UTF-8 arrives with each bad byte replaced by U+FFFD.
+    const std::string& bad = s.entries[2].name;
+    QVERIFY(bad.rfind("bad", 0) == 0);
+    QVERIFY(bad.find("\xEF\xBF\xBD") != std::string::npos);
+    QCOMPARE(QString::fromUtf8(bad).toUtf8().toStdString(), bad);
+    QCOMPARE(s.entries[3].name, std::string("link"));
+    QCOMPARE(s.entries[3].info.type, FileKind::Symlink);
+    QCOMPARE(s.entries[3].info.target, outside.toStdString());
+    QCOMPARE(s.entries[4].name, std::string("sub"));
+    QCOMPARE(s.entries[4].info.type, FileKind::Directory);
+    QCOMPARE(s.entries[4].info.mode, 0700u);
+    QVERIFY(s.entries[4].info.mtime > 0);
+
+    // An empty directory: one empty FileEntries, then FileEnd.
+    StreamState& empty =
+        fileRequest(81, FrameType::FileList, listJson(QFile::decodeName(outside)));
+    QVERIFY(empty.fileEnd && !empty.error);
+    QCOMPARE(empty.entryFrames, 1);
+    QVERIFY(empty.entries.empty());
+}
+
+void AgentProtocolTest::fileListOfManyEntriesArrivesInChunks() {
+    const QByteArray dir = QFile::encodeName(m_dir->filePath("many"));
+    QVERIFY(::mkdir(dir.constData(), 0755) == 0);
+    constexpr int kCount = 2000;
+    for (int i = 0; i < kCount; ++i)
+        QVERIFY(writeFile(dir + "/entry-" + QByteArray::number(i).rightJustified(5, '0'),
+                          QByteArray::number(i)));
+    StreamState& s = fileRequest(82, FrameType::FileList, listJson(QFile::decodeName(dir)));
+    QVERIFY2(!s.error, s.error ? s.error->message.c_str() : "");
+    QVERIFY(s.fileEnd);
+    QVERIFY(!s.malformedEntries);
+    QVERIFY2(s.entryFrames >= int(kCount / kListChunkEntries),
+             qPrintable(QString::number(s.entryFrames)));
+    QCOMPARE(s.entries.size(), size_t(kCount));
+    for (int i = 0; i < kCount; ++i) {
+        const std::string name =
+            "entry-" + QByteArray::number(i).rightJustified(5, '0').toStdString();
+        QCOMPARE(s.entries[size_t(i)].name, name);
+        QCOMPARE(s.entries[size_t(i)].info.size, std::uint64_t(QByteArray::number(i).size()));
+    }
+}
+
+void AgentProtocolTest::fileListErrors() {
+    const QByteArray file = QFile::encodeName(m_dir->filePath("plain"));
+    QVERIFY(writeFile(file, "x"));
+    m_host->send(FrameType::FileList, 83, listJson(QFile::decodeName(file)));
+    m_host->send(FrameType::FileList, 84, listJson(m_dir->filePath("missing")));
+    m_host->send(FrameType::FileList, 85, QByteArray(R"({"path":"relative/dir"})"));
+    m_host->send(FrameType::FileList, 86, QByteArray(R"({"path":7})"));
+    QVERIFY(m_host->waitUntil([&] {
+        return m_host->streams[83].error && m_host->streams[84].error &&
+               m_host->streams[85].error && m_host->streams[86].error;
+    }));
+    QCOMPARE(m_host->streams[83].error->code, std::string("not_a_directory"));
+    QCOMPARE(m_host->streams[84].error->code, std::string("not_found"));
+    QCOMPARE(m_host->streams[85].error->code, std::string("bad_request"));
+    QCOMPARE(m_host->streams[86].error->code, std::string("bad_request"));
+    QCOMPARE(m_host->streams[83].entryFrames, 0);
+}
+
+void AgentProtocolTest::fileRemove() {
+    const QByteArray dir = QFile::encodeName(m_dir->filePath("rm"));
+    QVERIFY(::mkdir(dir.constData(), 0755) == 0);
+    QVERIFY(writeFile(dir + "/file", "x"));
+    QVERIFY(::mkdir((dir + "/empty").constData(), 0755) == 0);
+    QVERIFY(::mkdir((dir + "/full").constData(), 0755) == 0);
+    QVERIFY(writeFile(dir + "/full/inner", "x"));
+    const QString d = QFile::decodeName(dir);
+
+    StreamState& file = fileRequest(90, FrameType::FileRemove, removeJson(d + "/file"));
+    QVERIFY2(!file.error, file.error ? file.error->message.c_str() : "");
+    QVERIFY(file.fileEnd);
+    QVERIFY(!QFileInfo::exists(d + "/file"));
+
+    // An empty directory goes without `recursive` (a trailing slash is fine).
+    StreamState& empty = fileRequest(91, FrameType::FileRemove, removeJson(d + "/empty/"));
+    QVERIFY2(!empty.error, empty.error ? empty.error->message.c_str() : "");
+    QVERIFY(empty.fileEnd);
+    QVERIFY(!QFileInfo::exists(d + "/empty"));
+
+    StreamState& full = fileRequest(92, FrameType::FileRemove, removeJson(d + "/full"));
+    QVERIFY(full.error);
+    QCOMPARE(full.error->code, std::string("is_a_directory"));
+    QVERIFY(QFileInfo::exists(d + "/full/inner"));
+
+    StreamState& missing = fileRequest(93, FrameType::FileRemove, removeJson(d + "/missing"));
+    QVERIFY(missing.error);
+    QCOMPARE(missing.error->code, std::string("not_found"));
+
+    StreamState& all = fileRequest(94, FrameType::FileRemove, removeJson(d, true));
+    QVERIFY2(!all.error, all.error ? all.error->message.c_str() : "");
+    QVERIFY(all.fileEnd);
+    QVERIFY(!QFileInfo::exists(d));
+}
+
+void AgentProtocolTest::fileRemoveRecursiveDoesNotFollowSymlinks() {
+    const QByteArray tree = QFile::encodeName(m_dir->filePath("tree"));
+    const QByteArray outside = QFile::encodeName(m_dir->filePath("keep"));
+    QVERIFY(::mkdir(outside.constData(), 0755) == 0);
+    QVERIFY(writeFile(outside + "/precious", "keep me"));
+    QVERIFY(::mkdir(tree.constData(), 0755) == 0);
+    QByteArray deep = tree;
+    for (int i = 0; i < 20; ++i) {
+        deep += "/d" + QByteArray::number(i);
+        QVERIFY(::mkdir(deep.constData(), i % 2 ? 0700 : 0755) == 0);
+        QVERIFY(writeFile(deep + "/f", "x", 0400));
+        QVERIFY(::symlink(outside.constData(), (deep + "/to-outside").constData()) == 0);
+    }
+    for (int i = 0; i < 600; ++i)
+        QVERIFY(writeFile(tree + "/d0/n" + QByteArray::number(i), "x"));
+    QVERIFY(::symlink((outside + "/precious").constData(), (tree + "/file-link").constData()) ==
+            0);
+    QVERIFY(::symlink(outside.constData(), (tree + "/dir-link").constData()) == 0);
+
+    StreamState& s =
+        fileRequest(95, FrameType::FileRemove, removeJson(QFile::decodeName(tree), true));
+    QVERIFY2(!s.error, s.error ? s.error->message.c_str() : "");
+    QVERIFY(s.fileEnd);
+    QVERIFY(!QFileInfo::exists(QFile::decodeName(tree)));
+    QFile precious(QFile::decodeName(outside + "/precious"));
+    QVERIFY(precious.open(QIODevice::ReadOnly));
+    QCOMPARE(precious.readAll(), QByteArray("keep me"));
+
+    // A symlink to a directory, removed recursively, is only the link.
+    const QByteArray link = QFile::encodeName(m_dir->filePath("top-link"));
+    QVERIFY(::symlink(outside.constData(), link.constData()) == 0);
+    StreamState& l =
+        fileRequest(96, FrameType::FileRemove, removeJson(QFile::decodeName(link), true));
+    QVERIFY2(!l.error, l.error ? l.error->message.c_str() : "");
+    QVERIFY(l.fileEnd);
+    struct stat st {};
+    QVERIFY(::lstat(link.constData(), &st) < 0);
+    QVERIFY(QFileInfo::exists(QFile::decodeName(outside + "/precious")));
+}
+
+void AgentProtocolTest::fileRemoveRefusesRootAndRelativePaths() {
+    StreamState& root = fileRequest(97, FrameType::FileRemove, removeJson("/", true));
+    QVERIFY(root.error);
+    QCOMPARE(root.error->code, std::string("refused"));
+    StreamState& slashes = fileRequest(98, FrameType::FileRemove, removeJson("///", true));
+    QVERIFY(slashes.error);
+    QCOMPARE(slashes.error->code, std::string("refused"));
+    StreamState& dotdot = fileRequest(99, FrameType::FileRemove, removeJson("/tmp/..", true));
+    QVERIFY(dotdot.error);
+    QCOMPARE(dotdot.error->code, std::string("bad_request"));
+    StreamState& relative =
+        fileRequest(100, FrameType::FileRemove, R"({"path":"tmp","recursive":true})");
+    QVERIFY(relative.error);
+    QCOMPARE(relative.error->code, std::string("bad_request"));
+    // The agent is still serving.
+    StreamState& s = run(101, execJson({"echo", "alive"}));
+    QCOMPARE(s.out, QByteArray("alive\n"));
 }
 
 void AgentProtocolTest::syncAfterReconnectListsRunningStreams() {

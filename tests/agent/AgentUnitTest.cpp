@@ -1,9 +1,13 @@
 // The agent's pure pieces, without running the agent: kernel command-line parsing, the
-// passwd/group reader that replaces NSS, and the output queue's ordering rules.
+// passwd/group reader that replaces NSS, the output queue's ordering rules, and the file
+// jobs' bounds (listing chunk sizes under back-pressure, the removal's depth limit).
+#include "DirectoryListing.h"
 #include "KernelCommandLine.h"
 #include "OutputQueue.h"
+#include "TreeRemoval.h"
 #include "UserAccount.h"
 
+#include "GuestMessages.h"
 #include "GuestProtocol.h"
 
 #include <QFile>
@@ -11,6 +15,7 @@
 #include <QtTest>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace vivarium::agent;
@@ -25,7 +30,32 @@ private slots:
     void commandLineFromFile();
     void userByNameAndUid();
     void outputQueueSyncAckGoesFirst();
+    void listingChunksStayBoundedUnderBackPressure();
+    void removalStopsAtTheDepthLimit();
 };
+
+namespace {
+
+// Moves everything queued through a pipe into `reader`.
+bool drain(OutputQueue& q, FrameReader& reader) {
+    int fds[2];
+    if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0)
+        return false;
+    bool ok = true;
+    while (ok && !q.empty()) {
+        const auto status = q.writeTo(fds[1]);
+        ok = status != OutputQueue::WriteStatus::Closed;
+        std::uint8_t buffer[64 * 1024];
+        ssize_t n;
+        while ((n = ::read(fds[0], buffer, sizeof buffer)) > 0)
+            reader.append(std::span<const std::uint8_t>(buffer, std::size_t(n)));
+    }
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return ok;
+}
+
+} // namespace
 
 void AgentUnitTest::commandLineKeepsVivariumSettings() {
     const auto c = KernelCommandLine::parse(
@@ -121,6 +151,102 @@ void AgentUnitTest::outputQueueSyncAckGoesFirst() {
     QCOMPARE(first->type, FrameType::SyncAck);
     QCOMPARE(second->type, FrameType::Stdout);
     QCOMPARE(second->payloadText(), std::string_view("abc"));
+}
+
+void AgentUnitTest::listingChunksStayBoundedUnderBackPressure() {
+    namespace protocol = vivarium::protocol;
+    QTemporaryDir dir;
+    const QByteArray root = QFile::encodeName(dir.path());
+    // The worst JSON per entry: a 255-byte name and a 4000-byte target, all control bytes
+    // (each escaped as \u00XX, six bytes).
+    const std::string target(4000, '\x01');
+    constexpr int kCount = 120;
+    for (int i = 0; i < kCount; ++i) {
+        QByteArray name = QByteArray::number(i).rightJustified(4, '0');
+        name += QByteArray(255 - name.size(), '\x02');
+        QVERIFY(::symlink(target.c_str(), (root + "/" + name).constData()) == 0);
+    }
+    auto listing = DirectoryListing::open(7, protocol::ListRequest{root.toStdString()});
+    QVERIFY(listing);
+
+    OutputQueue out;
+    out.push(FrameType::Stdout, 3, std::string_view("queued"));
+    // At or above the limit the listing does nothing.
+    auto blocked = (*listing)->pump(out, out.bytes());
+    QVERIFY(blocked);
+    QCOMPARE(*blocked, FileJob::Step::Blocked);
+
+    constexpr std::size_t kLimit = 64 * 1024;
+    FrameReader reader;
+    std::vector<protocol::FileEntry> entries;
+    int frames = 0;
+    bool ended = false;
+    for (int round = 0; round < 10000 && !ended; ++round) {
+        auto step = (*listing)->pump(out, kLimit);
+        QVERIFY(step);
+        // One pump adds at most one chunk above the limit.
+        QVERIFY(out.bytes() <= kLimit + protocol::kListChunkBytes + protocol::kHeaderSize);
+        QVERIFY(drain(out, reader));
+        while (auto f = reader.next()) {
+            if (f->type == FrameType::FileEnd) {
+                ended = true;
+                continue;
+            }
+            if (f->type != FrameType::FileEntries)
+                continue;
+            ++frames;
+            QVERIFY(f->payload.size() <= protocol::kListChunkBytes);
+            auto parsed = protocol::parseFileEntries(f->payloadText());
+            QVERIFY2(parsed, parsed.error.c_str());
+            entries.insert(entries.end(), parsed->entries.begin(), parsed->entries.end());
+        }
+        if (*step == FileJob::Step::Done)
+            QVERIFY(ended);
+    }
+    QVERIFY(ended);
+    QCOMPARE(reader.corruptCount(), std::size_t(0));
+    QCOMPARE(entries.size(), std::size_t(kCount));
+    QVERIFY(frames > 1);
+    for (int i = 0; i < kCount; ++i) {
+        QCOMPARE(entries[std::size_t(i)].info.type, protocol::FileKind::Symlink);
+        QCOMPARE(entries[std::size_t(i)].info.target, target);
+        QCOMPARE(entries[std::size_t(i)].name.size(), std::size_t(255));
+    }
+}
+
+void AgentUnitTest::removalStopsAtTheDepthLimit() {
+    namespace protocol = vivarium::protocol;
+    QTemporaryDir dir;
+    const QByteArray top = QFile::encodeName(dir.filePath("deep"));
+    QVERIFY(::mkdir(top.constData(), 0755) == 0);
+    int fd = ::open(top.constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    for (std::size_t i = 0; i < TreeRemoval::kMaxDepth + 10; ++i) {
+        QVERIFY(::mkdirat(fd, "d", 0755) == 0);
+        const int next = ::openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        ::close(fd);
+        fd = next;
+        QVERIFY(fd >= 0);
+    }
+    ::close(fd);
+
+    auto removal = TreeRemoval::start(9, protocol::RemoveRequest{top.toStdString(), true});
+    QVERIFY(removal);
+    QVERIFY(*removal);
+    OutputQueue out;
+    std::optional<vivarium::agent::Error> error;
+    for (int round = 0; round < 10000 && !error; ++round) {
+        auto step = (**removal).pump(out, 1 << 20);
+        if (!step)
+            error = step.error();
+        else
+            QVERIFY(*step != FileJob::Step::Done);
+    }
+    QVERIFY(error);
+    QCOMPARE(error->code, std::string("io_error"));
+    QVERIFY2(error->message.find("deep") != std::string::npos, error->message.c_str());
+    QVERIFY(out.empty());
+    // Nothing was removed: the walk fails before it reaches an empty directory.
+    QVERIFY(QFileInfo::exists(dir.filePath("deep/d/d")));
 }
 
 QTEST_GUILESS_MAIN(AgentUnitTest)

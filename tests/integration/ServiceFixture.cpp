@@ -66,6 +66,24 @@ VivResult ServiceFixture::viv(const QStringList& args, const QByteArray& stdinDa
     return r;
 }
 
+static QByteArray readTrimmed(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll().trimmed() : QByteArray();
+}
+
+QString ServiceFixture::url() const { return QString::fromUtf8(readTrimmed(runtimeDir() + "/endpoint")); }
+
+QString ServiceFixture::ownerToken() const {
+    return QString::fromUtf8(readTrimmed(configDir() + "/token"));
+}
+
+qint64 ServiceFixture::serviceRssKiB() const {
+    for (const QByteArray& line : readTrimmed(QString("/proc/%1/status").arg(servicePid())).split('\n'))
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+    return 0;
+}
+
 qint64 ServiceFixture::servicePid() const {
     QFile lock(runtimeDir() + "/vivariumd.lock");
     if (!lock.open(QIODevice::ReadOnly))

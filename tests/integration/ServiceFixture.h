@@ -25,6 +25,10 @@ public:
     QString binDir() const;
     QString runtimeDir() const { return m_dir.path() + "/run/vivarium"; }
     QString dataDir() const { return m_dir.path() + "/data/vivarium"; }
+    QString configDir() const { return m_dir.path() + "/config/vivarium"; }
+    QString url() const;        // from the running service's endpoint file
+    QString ownerToken() const;
+    qint64 serviceRssKiB() const;
 
     VivResult viv(const QStringList& args, const QByteArray& stdinData = {},
                   int timeoutMs = 180000, const QStringList& extraEnv = {}) const;

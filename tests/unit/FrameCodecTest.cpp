@@ -43,7 +43,7 @@ private slots:
             QCOMPARE(std::string(r.frame.payloadText()), payload);
             QVERIFY(frameTypeName(type) != "unknown");
         }
-        QCOMPARE(known, 22);
+        QCOMPARE(known, 26);
     }
 
     void byteAtATime() {
@@ -187,6 +187,109 @@ private slots:
         QVERIFY(!parseSignal(R"({"signal":0})"));
         QVERIFY(!parseShutdown(R"({"action":"explode"})"));
         QVERIFY(!parseFileRequest(R"({"path":""})"));
+        QVERIFY(!parseFileRequest(R"({"path":"relative"})"));
+    }
+
+    void fileMessagesRoundTrip() {
+        const auto stat = parseStatRequest(toJson(StatRequest{"/etc/passwd", true}));
+        QVERIFY2(stat, stat.error.c_str());
+        QCOMPARE(stat->path, std::string("/etc/passwd"));
+        QVERIFY(stat->follow);
+        QVERIFY(!parseStatRequest(R"({"path":"/x"})")->follow); // default
+        const auto list = parseListRequest(toJson(ListRequest{"/tmp"}));
+        QVERIFY(list);
+        QCOMPARE(list->path, std::string("/tmp"));
+        const auto rm = parseRemoveRequest(toJson(RemoveRequest{"/tmp/x", true}));
+        QVERIFY(rm);
+        QCOMPARE(rm->path, std::string("/tmp/x"));
+        QVERIFY(rm->recursive);
+        QVERIFY(!parseRemoveRequest(R"({"path":"/x"})")->recursive);
+
+        FileInfo link{12, 0777, FileKind::Symlink, -5, 1000, 100, "../target"};
+        const auto pl = parseFileInfo(toJson(link));
+        QVERIFY2(pl, pl.error.c_str());
+        QCOMPARE(pl->size, 12u);
+        QCOMPARE(pl->mode, 0777u);
+        QCOMPARE(pl->type, FileKind::Symlink);
+        QCOMPARE(pl->mtime, std::int64_t(-5));
+        QCOMPARE(pl->uid, 1000u);
+        QCOMPARE(pl->gid, 100u);
+        QCOMPARE(pl->target, std::string("../target"));
+        // Only symlinks carry a target.
+        FileInfo dir{4096, 0755, FileKind::Directory, 1700000000, 0, 0, "ignored"};
+        QVERIFY(toJson(dir).find("target") == std::string::npos);
+        QCOMPARE(parseFileInfo(toJson(dir))->type, FileKind::Directory);
+        QCOMPARE(parseFileInfo(toJson(dir))->mtime, std::int64_t(1700000000));
+        // A FileInfo of the first agents ({size, mode}) still parses, as a regular file.
+        const auto old = parseFileInfo(R"({"size":5,"mode":420})");
+        QVERIFY(old);
+        QCOMPARE(old->type, FileKind::File);
+        for (auto k : {FileKind::File, FileKind::Directory, FileKind::Symlink, FileKind::Other})
+            QCOMPARE(parseFileKind(fileKindName(k)), std::optional<FileKind>(k));
+
+        FileEntries entries;
+        entries.entries.push_back({"a.txt", {3, 0644, FileKind::File, 1, 2, 3, {}}});
+        entries.entries.push_back({"link", link});
+        entries.entries.push_back({"bad\xff", {0, 0, FileKind::Other, 0, 0, 0, {}}});
+        const std::string json = toJson(entries);
+        const auto pe = parseFileEntries(json);
+        QVERIFY2(pe, pe.error.c_str());
+        QCOMPARE(pe->entries.size(), size_t(3));
+        QCOMPARE(pe->entries[0].name, std::string("a.txt"));
+        QCOMPARE(pe->entries[0].info.gid, 3u);
+        QCOMPARE(pe->entries[1].info.target, std::string("../target"));
+        // Invalid UTF-8 is replaced, never thrown on.
+        QCOMPARE(pe->entries[2].name, std::string("bad\xEF\xBF\xBD"));
+        // The list's JSON is its entries' JSON joined by commas: the agent sizes chunks so.
+        std::size_t sum = 0;
+        for (const auto& e : entries.entries)
+            sum += toJson(e).size() + 1;
+        QCOMPARE(json.size(), sum - 1 + std::string(R"({"entries":[]})").size());
+        QVERIFY(parseFileEntries(R"({"entries":[]})"));
+    }
+
+    void malformedFileMessagesAreValues() {
+        // Requests: absolute, bounded paths without NUL; typed flags.
+        for (const char* bad : {R"({})", R"({"path":""})", R"({"path":"rel/x"})",
+                                R"({"path":7})", R"({"path":"/a\u0000b"})",
+                                R"({"path":"/x","follow":"yes"})", "[]", "nope"})
+            QVERIFY2(!parseStatRequest(bad), bad);
+        QVERIFY(!parseListRequest(R"({"path":"./x"})"));
+        QVERIFY(!parseRemoveRequest(R"({"path":"/x","recursive":1})"));
+        QVERIFY(!parseRemoveRequest(R"({"path":"x"})"));
+        const std::string longPath = "/" + std::string(kMaxPath, 'a');
+        QVERIFY(!parseListRequest(toJson(ListRequest{longPath})));
+
+        // FileInfo from a hostile guest.
+        for (const char* bad : {R"({})", R"({"size":-1})", R"({"size":"1"})",
+                                R"({"size":1,"mode":4096})", R"({"size":1,"type":"fifo"})",
+                                R"({"size":1,"type":3})", R"({"size":1,"uid":-1})",
+                                R"({"size":1,"gid":4294967296})", R"({"size":1,"mtime":1.5})",
+                                R"({"size":1,"type":"symlink","target":7})"})
+            QVERIFY2(!parseFileInfo(bad), bad);
+        FileInfo huge{0, 0, FileKind::Symlink, 0, 0, 0, std::string(kMaxTargetBytes + 1, 'x')};
+        QVERIFY(!parseFileInfo(toJson(huge)));
+
+        // FileEntries: a list of bounded objects with real file names.
+        for (const char* bad :
+             {R"({})", R"({"entries":{}})", R"({"entries":[1]})", R"({"entries":[{}]})",
+              R"({"entries":[{"name":"a","size":1}]})",           // type is required
+              R"({"entries":[{"name":"a","type":"file"}]})",      // size is required
+              R"({"entries":[{"name":"","type":"file","size":1}]})",
+              R"({"entries":[{"name":".","type":"dir","size":1}]})",
+              R"({"entries":[{"name":"..","type":"dir","size":1}]})",
+              R"({"entries":[{"name":"a/b","type":"file","size":1}]})",
+              R"({"entries":[{"name":"a\u0000","type":"file","size":1}]})",
+              R"({"entries":[{"name":7,"type":"file","size":1}]})"})
+            QVERIFY2(!parseFileEntries(bad), bad);
+        FileEntries tooMany;
+        tooMany.entries.resize(kListChunkEntries + 1, {"x", {}});
+        QVERIFY(!parseFileEntries(toJson(tooMany)));
+        tooMany.entries.resize(kListChunkEntries);
+        QVERIFY(parseFileEntries(toJson(tooMany)));
+        FileEntries longName;
+        longName.entries.push_back({std::string(kMaxNameBytes + 1, 'n'), {}});
+        QVERIFY(!parseFileEntries(toJson(longName)));
     }
 };
 

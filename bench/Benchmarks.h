@@ -1,0 +1,21 @@
+// The five benchmarks. Each runs our path and its baseline in the same invocation, prints a
+// table and writes a JSON record; the return value is false when it could not measure.
+#pragma once
+
+#include "Support.h"
+
+namespace bench {
+
+struct Context {
+    Config& config;
+    Daemon& daemon;
+    Api& api;
+};
+
+bool coldStart(Context& ctx);
+bool execRtt(Context& ctx);
+bool throughput(Context& ctx);
+bool memory(Context& ctx);
+bool bootReliability(Context& ctx);
+
+} // namespace bench

@@ -1,0 +1,448 @@
+// The WebSocket API with real sandboxes and several clients at once: shared sandboxes,
+// watchers that see every run live and late ones that get a replay, malformed input,
+// refused browsers and rebinding hosts, scoped tokens, a stalled client that must cost
+// neither memory nor other clients' time, 200 subscribed connections, and TLS off loopback.
+#include "ApiClient.h"
+#include "ServiceFixture.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QNetworkRequest>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QWebSocket>
+
+#include <memory>
+
+using namespace vivarium;
+
+namespace {
+
+// A client as a test needs it: connected, with every message it received kept.
+struct Client {
+    ApiClient api;
+    QList<QJsonObject> events, exits, runMessages;
+    QHash<quint32, QByteArray> out, err;
+    std::optional<Error> lastError;
+
+    explicit Client(const Endpoint& e) {
+        QObject::connect(&api, &ApiClient::event, [this](const QJsonObject& o) { events << o; });
+        QObject::connect(&api, &ApiClient::exited, [this](const QJsonObject& o) { exits << o; });
+        QObject::connect(&api, &ApiClient::runMessage, [this](const QJsonObject& o) { runMessages << o; });
+        QObject::connect(&api, &ApiClient::data, [this](api::DataKind k, quint32 ch, const QByteArray& d) {
+            (k == api::DataKind::Stderr ? err : out)[ch] += d;
+        });
+        api.open(e);
+    }
+    bool waitReady() { return QTest::qWaitFor([this] { return api.isConnected(); }, 10000); }
+    // Sends a request and waits for its answer.
+    Result<QJsonObject> call(const QString& type, const QJsonObject& body, int timeoutMs = 60000) {
+        std::optional<Result<QJsonObject>> result;
+        api.request(type, body, [&](Result<QJsonObject> r) { result = std::move(r); });
+        if (!QTest::qWaitFor([&] { return result.has_value(); }, timeoutMs))
+            return makeError("timeout", "no answer to " + type);
+        return *result;
+    }
+    std::optional<QJsonObject> exitOf(quint32 channel) const {
+        for (const QJsonObject& e : exits)
+            if (quint32(e.value("channel").toInteger()) == channel)
+                return e;
+        return std::nullopt;
+    }
+    quint32 channelOfRun(qint64 run) const {
+        for (const QJsonObject& m : runMessages)
+            if (m.value("type") == "run.attached" && m.value("run").toInteger() == run)
+                return quint32(m.value("channel").toInteger());
+        return 0;
+    }
+};
+
+QByteArray maskedTextFrame(const QByteArray& payload) {
+    QByteArray f;
+    f.append(char(0x81));
+    if (payload.size() < 126) {
+        f.append(char(0x80 | payload.size()));
+    } else {
+        f.append(char(0x80 | 126));
+        f.append(char((payload.size() >> 8) & 0xff));
+        f.append(char(payload.size() & 0xff));
+    }
+    const char mask[4] = {0x12, 0x34, 0x56, 0x78};
+    f.append(mask, 4);
+    for (qsizetype i = 0; i < payload.size(); ++i)
+        f.append(char(payload[i] ^ mask[i % 4]));
+    return f;
+}
+
+} // namespace
+
+class ApiTest : public QObject {
+    Q_OBJECT
+    std::unique_ptr<ServiceFixture> m_service;
+    QString m_sandbox;
+
+    Endpoint endpoint(const QString& token = {}) const {
+        return {QUrl(m_service->url()), token.isEmpty() ? m_service->ownerToken() : token, true};
+    }
+
+private slots:
+    void initTestCase() {
+        m_service = std::make_unique<ServiceFixture>();
+        const VivResult r = m_service->viv({"create", "--template", "tiny", "--name", "shared"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        m_sandbox = QString::fromUtf8(r.out).trimmed().split('\n').last();
+    }
+
+    void twoAgentsAndAWatcher() {
+        Client watcher(endpoint()), a(endpoint()), b(endpoint());
+        QVERIFY(watcher.waitReady() && a.waitReady() && b.waitReady());
+        QVERIFY(watcher.call("sandbox.subscribe", {{"sandbox", m_sandbox}}));
+        const QString script = "i=0; while [ $i -lt 200 ]; do echo %1$i; i=$((i+1)); done; echo %1-err >&2";
+        std::optional<Result<QJsonObject>> ra, rb;
+        a.api.request("exec", {{"sandbox", m_sandbox}, {"argv", QJsonArray{"sh", "-c", script.arg("A")}}},
+                      [&](Result<QJsonObject> r) { ra = r; });
+        b.api.request("exec", {{"sandbox", m_sandbox}, {"argv", QJsonArray{"sh", "-c", script.arg("B")}}},
+                      [&](Result<QJsonObject> r) { rb = r; });
+        QVERIFY(QTest::qWaitFor([&] { return ra && rb; }, 30000));
+        QVERIFY(*ra && *rb);
+        const quint32 chA = quint32(ra->value()["channel"].toInteger());
+        const quint32 chB = quint32(rb->value()["channel"].toInteger());
+        QVERIFY(QTest::qWaitFor([&] { return a.exitOf(chA) && b.exitOf(chB); }, 60000));
+        const qint64 runA = ra->value()["run"].toInteger(), runB = rb->value()["run"].toInteger();
+        QVERIFY(QTest::qWaitFor([&] {
+            return watcher.channelOfRun(runA) && watcher.channelOfRun(runB) &&
+                   watcher.exitOf(watcher.channelOfRun(runA)) && watcher.exitOf(watcher.channelOfRun(runB));
+        }, 30000));
+        // The watcher saw each run whole and apart, exactly as the agent that ran it.
+        QCOMPARE(watcher.out[watcher.channelOfRun(runA)], a.out[chA]);
+        QCOMPARE(watcher.out[watcher.channelOfRun(runB)], b.out[chB]);
+        QCOMPARE(watcher.err[watcher.channelOfRun(runA)], QByteArray("A-err\n"));
+        QCOMPARE(a.out[chA].count('\n'), 200);
+        QVERIFY(!a.out[chA].contains('B'));
+        // And events for both runs starting and ending.
+        int started = 0, exited = 0;
+        for (const QJsonObject& e : watcher.events) {
+            const qint64 run = e.value("run").toObject().value("run").toInteger();
+            if (run == runA || run == runB) {
+                started += e.value("event") == "run.started";
+                exited += e.value("event") == "run.exited";
+            }
+        }
+        QCOMPARE(started, 2);
+        QCOMPARE(exited, 2);
+    }
+
+    void lateSubscriberGetsTheHistoryThenLive() {
+        Client late(endpoint());
+        QVERIFY(late.waitReady());
+        const auto runs = late.call("run.list", {{"sandbox", m_sandbox}});
+        QVERIFY(runs);
+        const int before = int(runs->value("runs").toArray().size());
+        QVERIFY(before >= 2);
+        QVERIFY(late.call("sandbox.subscribe", {{"sandbox", m_sandbox}}));
+        QVERIFY(QTest::qWaitFor([&] { return late.exits.size() == before; }, 30000));
+        for (const QJsonValue& v : runs->value("runs").toArray()) {
+            const QJsonObject r = v.toObject();
+            const quint32 ch = late.channelOfRun(r.value("run").toInteger());
+            QVERIFY(ch);
+            QCOMPARE(qint64(late.out[ch].size() + late.err[ch].size()), r.value("output_bytes").toInteger());
+            QCOMPARE(late.exitOf(ch)->value("exit_code").toInt(), r.value("exit_code").toInt());
+        }
+        // ...then continues live with a run started by someone else.
+        Client other(endpoint());
+        QVERIFY(other.waitReady());
+        QVERIFY(other.call("exec", {{"sandbox", m_sandbox}, {"argv", QJsonArray{"echo", "live"}}}));
+        QVERIFY(QTest::qWaitFor([&] { return late.exits.size() == before + 1; }, 30000));
+        QCOMPARE(late.out[quint32(late.exits.last().value("channel").toInteger())], QByteArray("live\n"));
+    }
+
+    void stdinSignalsResizeAndTimeout() {
+        Client c(endpoint());
+        QVERIFY(c.waitReady());
+        auto r = c.call("exec", {{"sandbox", m_sandbox}, {"argv", QJsonArray{"cat"}}, {"stdin", true}});
+        QVERIFY(r);
+        const quint32 ch = quint32(r->value("channel").toInteger());
+        c.api.sendData(ch, "through stdin\n");
+        c.api.sendData(ch, {});
+        QVERIFY(QTest::qWaitFor([&] { return c.exitOf(ch).has_value(); }, 30000));
+        QCOMPARE(c.out[ch], QByteArray("through stdin\n"));
+
+        r = c.call("exec", {{"sandbox", m_sandbox}, {"argv", QJsonArray{"sleep", "100"}}});
+        QVERIFY(r);
+        QVERIFY(c.call("run.signal", {{"sandbox", m_sandbox}, {"run", r->value("run")}, {"signal", 15}}));
+        const quint32 ch2 = quint32(r->value("channel").toInteger());
+        QVERIFY(QTest::qWaitFor([&] { return c.exitOf(ch2).has_value(); }, 30000));
+        QCOMPARE(c.exitOf(ch2)->value("signal").toInt(), 15);
+
+        r = c.call("exec", {{"sandbox", m_sandbox}, {"argv", QJsonArray{"sh", "-c", "stty size; read x; stty size"}},
+                            {"pty", true}, {"rows", 30}, {"cols", 90}, {"stdin", true}});
+        QVERIFY(r);
+        const quint32 ch3 = quint32(r->value("channel").toInteger());
+        QVERIFY(QTest::qWaitFor([&] { return c.out[ch3].contains("30 90"); }, 30000));
+        QVERIFY(c.call("exec.resize", {{"channel", qint64(ch3)}, {"rows", 40}, {"cols", 120}}));
+        c.api.sendData(ch3, "\n");
+        QVERIFY(QTest::qWaitFor([&] { return c.exitOf(ch3).has_value(); }, 30000));
+        QVERIFY2(c.out[ch3].contains("40 120"), c.out[ch3].constData());
+
+        r = c.call("exec", {{"sandbox", m_sandbox}, {"argv", QJsonArray{"sleep", "100"}}, {"timeout_ms", 1500}});
+        QVERIFY(r);
+        const quint32 ch4 = quint32(r->value("channel").toInteger());
+        QVERIFY(QTest::qWaitFor([&] { return c.exitOf(ch4).has_value(); }, 30000));
+        QCOMPARE(c.exitOf(ch4)->value("error_code").toString(), QString("timeout"));
+        QCOMPARE(c.exitOf(ch4)->value("signal").toInt(), 9);
+    }
+
+    void malformedMessagesGetStableErrors() {
+        QWebSocket raw;
+        QNetworkRequest req{QUrl(m_service->url())};
+        req.setRawHeader("Authorization", "Bearer " + m_service->ownerToken().toLatin1());
+        QList<QJsonObject> got;
+        connect(&raw, &QWebSocket::textMessageReceived, this,
+                [&](const QString& m) { got << QJsonDocument::fromJson(m.toUtf8()).object(); });
+        raw.open(req);
+        QVERIFY(QTest::qWaitFor([&] { return !got.isEmpty(); }, 10000)); // hello
+        // (Plain strings: moc's parser trips over raw strings joined by '+'.)
+        const QByteArray sb = m_sandbox.toLatin1();
+        const QList<QPair<QByteArray, QString>> cases{
+            {"{not json", "bad_json"},
+            {"[1,2,3]", "bad_json"},
+            {"{\"type\":\"sandbox.list\"}", "bad_request"},
+            {"{\"id\":\"7\",\"type\":\"sandbox.list\"}", "bad_request"},
+            {"{\"id\":1,\"type\":\"no.such.thing\"}", "unknown_type"},
+            {"{\"id\":2}", "bad_request"},
+            {"{\"id\":3,\"type\":\"exec\",\"sandbox\":\"nope\",\"argv\":[\"true\"]}", "not_found"},
+            {"{\"id\":4,\"type\":\"exec\",\"sandbox\":\"" + sb + "\",\"argv\":\"true\"}", "bad_request"},
+            {"{\"id\":5,\"type\":\"exec\",\"sandbox\":\"" + sb + "\",\"argv\":[\"true\"],\"env\":{\"A\":1}}", "bad_request"},
+            {"{\"id\":6,\"type\":\"run.attach\",\"sandbox\":\"" + sb + "\",\"run\":99999}", "not_found"},
+            {"{\"id\":7,\"type\":\"exec.signal\",\"channel\":4242,\"signal\":9}", "not_found"},
+            {"{\"id\":8,\"type\":\"sandbox.create\",\"template\":\"no-such-template\"}", "unknown_template"},
+            {"{\"id\":9,\"type\":\"info\",\"pad\":\"" + QByteArray(2 * 1024 * 1024, 'x') + "\"}", "too_large"},
+        };
+        for (const auto& [message, code] : cases) {
+            const qsizetype before = got.size();
+            raw.sendTextMessage(QString::fromUtf8(message));
+            QVERIFY2(QTest::qWaitFor([&] { return got.size() > before; }, 30000), message.left(80).constData());
+            QCOMPARE(got.last().value("type").toString(), QString("error"));
+            QCOMPARE(got.last().value("error").toObject().value("code").toString(), code);
+            QVERIFY(!got.last().value("error").toObject().value("message").toString().isEmpty());
+        }
+        raw.sendBinaryMessage(QByteArray("\x07garbage", 8));
+        QVERIFY(QTest::qWaitFor([&] { return got.last().value("error").toObject().value("code") == "bad_request"; }, 10000));
+        // Still connected and answering.
+        raw.sendTextMessage("{\"id\":10,\"type\":\"sandbox.list\"}");
+        QVERIFY(QTest::qWaitFor([&] { return got.last().value("type") == "result"; }, 10000));
+        QCOMPARE(raw.state(), QAbstractSocket::ConnectedState);
+    }
+
+    void browsersAndRebindingHostsAreRefused() {
+        auto refusedWith = [&](const QByteArray& header, const QByteArray& value) {
+            QWebSocket raw;
+            QNetworkRequest req{QUrl(m_service->url())};
+            req.setRawHeader("Authorization", "Bearer " + m_service->ownerToken().toLatin1());
+            req.setRawHeader(header, value);
+            QString text;
+            connect(&raw, &QWebSocket::textMessageReceived, this, [&](const QString& m) { text += m; });
+            raw.open(req);
+            const bool closed = QTest::qWaitFor([&] {
+                return raw.state() == QAbstractSocket::UnconnectedState && !text.isEmpty();
+            }, 10000);
+            return closed && text.contains("unauthorized") && !text.contains("hello");
+        };
+        QVERIFY(refusedWith("Origin", "https://evil.example"));
+        QVERIFY(refusedWith("Host", "attacker.example:" + QByteArray::number(QUrl(m_service->url()).port())));
+        Client wrong({QUrl(m_service->url()), "0123456789abcdef0123456789abcdef", true});
+        QSignalSpy failed(&wrong.api, &ApiClient::failed);
+        QVERIFY(failed.wait(10000) || failed.size() == 1);
+        QVERIFY(!wrong.api.isConnected());
+    }
+
+    void scopedTokenSeesOnlyItsSandbox() {
+        // A second sandbox the scoped token must not reach.
+        const VivResult other = m_service->viv({"create", "--template", "tiny", "--name", "private"});
+        QVERIFY2(other.code == 0, other.err.constData());
+        const QString otherId = QString::fromUtf8(other.out).trimmed().split('\n').last();
+        Client owner(endpoint());
+        QVERIFY(owner.waitReady());
+        auto tok = owner.call("token.create", {{"sandbox", m_sandbox}});
+        QVERIFY(tok);
+        Client agent(endpoint(tok->value("token").toString()));
+        QVERIFY(agent.waitReady());
+        const auto list = agent.call("sandbox.list", {});
+        QVERIFY(list);
+        QCOMPARE(list->value("sandboxes").toArray().size(), 1);
+        QCOMPARE(list->value("sandboxes").toArray().first().toObject().value("id").toString(), m_sandbox);
+        QVERIFY(agent.call("exec", {{"sandbox", m_sandbox}, {"argv", QJsonArray{"true"}}}));
+        for (const auto& [type, body] : QList<QPair<QString, QJsonObject>>{
+                 {"exec", {{"sandbox", otherId}, {"argv", QJsonArray{"true"}}}},
+                 {"sandbox.stop", {{"sandbox", otherId}}},
+                 {"sandbox.remove", {{"sandbox", otherId}}},
+                 {"sandbox.create", {{"template", "tiny"}}},
+                 {"token.create", {{"sandbox", m_sandbox}}},
+                 {"token.list", {}}}) {
+            const auto r = agent.call(type, body);
+            QVERIFY2(!r && r.error().code == "forbidden", qPrintable(type));
+        }
+        // Events about the other sandbox never reach the scoped client.
+        QVERIFY(owner.call("sandbox.stop", {{"sandbox", otherId}}));
+        for (const QJsonObject& e : agent.events)
+            QVERIFY(!QJsonDocument(e).toJson().contains(otherId.toLatin1()));
+        QVERIFY(owner.call("token.revoke", {{"token_id", tok->value("token_id")}}));
+        Client revoked(endpoint(tok->value("token").toString()));
+        QSignalSpy failed(&revoked.api, &ApiClient::failed);
+        QVERIFY(failed.wait(10000) || failed.size() == 1);
+        QVERIFY(owner.call("sandbox.remove", {{"sandbox", otherId}}));
+    }
+
+    void stalledClientCostsNeitherMemoryNorOthersTime() {
+        const QUrl url(m_service->url());
+        QTcpSocket slow;
+        slow.setReadBufferSize(64 * 1024); // once full, Qt stops reading: the client stalls
+        slow.connectToHost(url.host(), quint16(url.port()));
+        QVERIFY(slow.waitForConnected(5000));
+        slow.write("GET / HTTP/1.1\r\nHost: " + url.authority().toLatin1() +
+                   "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                   "Authorization: Bearer " + m_service->ownerToken().toLatin1() + "\r\n\r\n");
+        QByteArray in;
+        QVERIFY(QTest::qWaitFor([&] { in += slow.readAll(); return in.contains("\r\n\r\n"); }, 10000));
+        QVERIFY(in.startsWith("HTTP/1.1 101"));
+        in = in.mid(in.indexOf("\r\n\r\n") + 4);
+        const qint64 rssBefore = m_service->serviceRssKiB();
+        const qint64 total = 64 * 1024 * 1024;
+        slow.write(maskedTextFrame(QJsonDocument(QJsonObject{
+            {"id", 1}, {"type", "exec"}, {"sandbox", m_sandbox},
+            {"argv", QJsonArray{"head", "-c", QString::number(total), "/dev/zero"}}}).toJson(QJsonDocument::Compact)));
+        QVERIFY(slow.waitForBytesWritten(5000));
+
+        // The run finishes inside the guest while the client reads nothing.
+        Client watcher(endpoint());
+        QVERIFY(watcher.waitReady());
+        QVERIFY(QTest::qWaitFor([&] {
+            for (const QJsonObject& e : watcher.events)
+                if (e.value("event") == "run.exited" &&
+                    e.value("run").toObject().value("argv").toArray().first() == "head")
+                    return true;
+            return false;
+        }, 240000));
+        // Others are served promptly meanwhile.
+        QElapsedTimer t;
+        t.start();
+        auto quick = watcher.call("exec", {{"sandbox", m_sandbox}, {"argv", QJsonArray{"true"}}});
+        QVERIFY(quick);
+        QVERIFY(QTest::qWaitFor([&] { return watcher.exits.size() >= 1; }, 10000));
+        QVERIFY2(t.elapsed() < 5000, qPrintable(QString::number(t.elapsed())));
+        const qint64 rssAfter = m_service->serviceRssKiB();
+        QVERIFY2(rssAfter - rssBefore < 32 * 1024,
+                 qPrintable(QString("service grew from %1 to %2 KiB").arg(rssBefore).arg(rssAfter)));
+
+        // Now the client reads: every byte arrives, then the exit.
+        qint64 received = 0;
+        bool exited = false;
+        quint32 channel = 0;
+        auto parse = [&] {
+            in += slow.readAll();
+            for (;;) {
+                if (in.size() < 2)
+                    return;
+                const int op = in[0] & 0x0f;
+                qint64 len = quint8(in[1]) & 0x7f;
+                int head = 2;
+                if (len == 126) {
+                    if (in.size() < 4) return;
+                    len = (quint8(in[2]) << 8) | quint8(in[3]);
+                    head = 4;
+                } else if (len == 127) {
+                    if (in.size() < 10) return;
+                    len = 0;
+                    for (int i = 0; i < 8; ++i)
+                        len = (len << 8) | quint8(in[2 + i]);
+                    head = 10;
+                }
+                if (in.size() < head + len)
+                    return;
+                const QByteArray payload = in.mid(head, len);
+                in.remove(0, head + len);
+                if (op == 1) {
+                    const QJsonObject o = QJsonDocument::fromJson(payload).object();
+                    if (o.value("type") == "result" && o.value("id") == 1)
+                        channel = quint32(o.value("channel").toInteger());
+                    if (o.value("type") == "exit" && quint32(o.value("channel").toInteger()) == channel)
+                        exited = true;
+                } else if (op == 2 && payload.size() >= 5 && payload[0] == 1) {
+                    QCOMPARE(payload.mid(5).count('\0'), payload.size() - 5);
+                    received += payload.size() - 5;
+                }
+            }
+        };
+        QVERIFY(QTest::qWaitFor([&] { parse(); return exited; }, 240000));
+        QCOMPARE(received, total);
+    }
+
+    void twoHundredSubscribedConnections() {
+        std::vector<std::unique_ptr<Client>> clients;
+        for (int i = 0; i < 200; ++i)
+            clients.push_back(std::make_unique<Client>(endpoint()));
+        QVERIFY(QTest::qWaitFor([&] {
+            return std::all_of(clients.begin(), clients.end(), [](auto& c) { return c->api.isConnected(); });
+        }, 60000));
+        for (auto& c : clients)
+            c->api.request("sandbox.subscribe", {{"sandbox", m_sandbox}}, {});
+        // Every one of them receives the replayed history and then one new run, live.
+        Client runner(endpoint());
+        QVERIFY(runner.waitReady());
+        const auto before = runner.call("run.list", {{"sandbox", m_sandbox}});
+        QVERIFY(before);
+        const int history = int(before->value("runs").toArray().size());
+        QVERIFY(runner.call("exec", {{"sandbox", m_sandbox}, {"argv", QJsonArray{"echo", "to-all"}}}));
+        QVERIFY(QTest::qWaitFor([&] {
+            return std::all_of(clients.begin(), clients.end(),
+                               [&](auto& c) { return c->exits.size() == history + 1; });
+        }, 120000));
+        for (auto& c : clients)
+            QCOMPARE(c->out[quint32(c->exits.last().value("channel").toInteger())], QByteArray("to-all\n"));
+    }
+
+    void nonLoopbackNeedsTls() {
+        ServiceFixture plain({"VIVARIUM_LISTEN=0.0.0.0:0"});
+        QProcess daemon;
+        daemon.setProcessEnvironment(plain.environment());
+        daemon.start(plain.binDir() + "/vivariumd");
+        QVERIFY(daemon.waitForFinished(30000));
+        QCOMPARE(daemon.exitCode(), 1);
+        QVERIFY(daemon.readAllStandardError().contains("needs TLS"));
+
+        QTemporaryDir dir;
+        QProcess openssl;
+        openssl.start("openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                                  "-subj", "/CN=127.0.0.1", "-keyout", dir.filePath("key.pem"),
+                                  "-out", dir.filePath("cert.pem")});
+        QVERIFY(openssl.waitForFinished(60000) && openssl.exitCode() == 0);
+        ServiceFixture secure({"VIVARIUM_LISTEN=0.0.0.0:0"});
+        QProcess tls;
+        tls.setProcessEnvironment(secure.environment());
+        tls.start(secure.binDir() + "/vivariumd",
+                  {"--tls-cert", dir.filePath("cert.pem"), "--tls-key", dir.filePath("key.pem")});
+        QVERIFY(QTest::qWaitFor([&] { return !secure.url().isEmpty(); }, 30000));
+        QVERIFY(secure.url().startsWith("wss://"));
+        QWebSocket ws;
+        connect(&ws, &QWebSocket::sslErrors, &ws, [&ws](const QList<QSslError>&) { ws.ignoreSslErrors(); });
+        QString hello;
+        connect(&ws, &QWebSocket::textMessageReceived, this, [&](const QString& m) { hello = m; });
+        QUrl url(secure.url());
+        url.setHost("127.0.0.1");
+        QNetworkRequest req(url);
+        req.setRawHeader("Authorization", "Bearer " + secure.ownerToken().toLatin1());
+        ws.open(req);
+        QVERIFY(QTest::qWaitFor([&] { return hello.contains("\"hello\""); }, 15000));
+        tls.terminate();
+        QVERIFY(tls.waitForFinished(15000));
+    }
+
+    void cleanupTestCase() { m_service.reset(); }
+};
+
+QTEST_GUILESS_MAIN(ApiTest)
+#include "ApiTest.moc"
