@@ -49,22 +49,41 @@ Status ApiServer::listen(const ServerOptions& options) {
         m_server->setSslConfiguration(ssl);
     }
     connect(m_server.get(), &QWebSocketServer::newConnection, this, &ApiServer::onNewConnection);
-    if (!m_server->listen(options.address, options.port))
+    const auto listenFailed = [&](const QString& why) {
         return makeError("listen_failed",
                          QString("Cannot listen on %1:%2: %3. Is another vivariumd running? "
                                  "Choose another address with --listen or VIVARIUM_LISTEN.")
                              .arg(options.address.toString())
                              .arg(options.port)
-                             .arg(m_server->errorString()));
+                             .arg(why));
+    };
+    if (tls) {
+        if (!m_server->listen(options.address, options.port))
+            return listenFailed(m_server->errorString());
+        return {};
+    }
+    if (!m_tcp.listen(options.address, options.port))
+        return listenFailed(m_tcp.errorString());
+    connect(&m_tcp, &QTcpServer::newConnection, this, [this] {
+        while (QTcpSocket* socket = m_tcp.nextPendingConnection()) {
+            socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+            m_server->handleConnection(socket);
+        }
+    });
     return {};
+}
+
+quint16 ApiServer::port() const {
+    return m_tcp.isListening() ? m_tcp.serverPort() : m_server->serverPort();
 }
 
 QString ApiServer::url() const {
     const bool tls = m_server->secureMode() == QWebSocketServer::SecureMode;
-    QString host = m_server->serverAddress().toString();
-    if (m_server->serverAddress().protocol() == QAbstractSocket::IPv6Protocol)
+    const QHostAddress a = m_tcp.isListening() ? m_tcp.serverAddress() : m_server->serverAddress();
+    QString host = a.toString();
+    if (a.protocol() == QAbstractSocket::IPv6Protocol)
         host = "[" + host + "]";
-    return QString("%1://%2:%3").arg(tls ? "wss" : "ws", host).arg(m_server->serverPort());
+    return QString("%1://%2:%3").arg(tls ? "wss" : "ws", host).arg(port());
 }
 
 QString ApiServer::refusal(const QNetworkRequest& request, std::optional<Scope>& scope) const {
@@ -76,7 +95,7 @@ QString ApiServer::refusal(const QNetworkRequest& request, std::optional<Scope>&
     }
     // A page on a rebinding domain reaches 127.0.0.1 with its own name in Host.
     const QString host = QString::fromLatin1(request.rawHeader("Host")).toLower();
-    const QString port = QString::number(m_server->serverPort());
+    const QString port = QString::number(this->port());
     QStringList names{"127.0.0.1", "localhost", "[::1]"};
     if (!m_options.address.isLoopback())
         names << m_options.address.toString() << url().section("://", 1).section(':', 0, -2);

@@ -12,6 +12,7 @@
 #include <QNetworkRequest>
 #include <QObject>
 #include <QStringList>
+#include <QTcpServer>
 #include <QWebSocketServer>
 
 #include <memory>
@@ -35,6 +36,7 @@ public:
 
     Status listen(const ServerOptions& options);
     QString url() const;
+    quint16 port() const;
     int sessionCount() const { return m_sessions; }
 
 private:
@@ -44,6 +46,9 @@ private:
     SandboxManager* m_manager;
     TokenStore* m_tokens;
     std::unique_ptr<QWebSocketServer> m_server;
+    // Plain ws:// accepts here first, to turn Nagle off: a reply and the exit that follows
+    // it are small writes, and Nagle plus delayed ACK would hold the second for ~40 ms.
+    QTcpServer m_tcp;
     ServerOptions m_options;
     int m_sessions = 0;
 };

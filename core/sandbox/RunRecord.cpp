@@ -5,19 +5,23 @@
 #include <QJsonDocument>
 #include <QSaveFile>
 
+#include <cstdio>
 #include <limits>
 
 namespace vivarium {
 
 namespace {
 
+// Write-and-rename: a reader or a crash sees the old or the new file, never half of one.
+// No fsync: this is on every exec's path, and the output log is the truth after a crash.
 Status writeJsonAtomically(const QString& path, const QJsonObject& o) {
-    QSaveFile f(path);
-    if (!f.open(QIODevice::WriteOnly))
-        return makeError("io_error", "Cannot write " + path, f.errorString());
-    f.write(QJsonDocument(o).toJson());
-    if (!f.commit())
-        return makeError("io_error", "Cannot write " + path, f.errorString());
+    QFile f(path + ".tmp");
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
+        f.write(QJsonDocument(o).toJson()) < 0 || !f.flush())
+        return makeError("io_error", "Cannot write " + path + " (is the disk full?)", f.errorString());
+    f.close();
+    if (::rename(QFile::encodeName(f.fileName()).constData(), QFile::encodeName(path).constData()) != 0)
+        return makeError("io_error", "Cannot write " + path, qt_error_string(errno));
     return {};
 }
 } // namespace

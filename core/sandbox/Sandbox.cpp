@@ -338,8 +338,7 @@ Result<Run*> Sandbox::exec(const ExecOptions& o) {
     info.origin = o.origin;
     info.pty = o.pty;
     info.started = QDateTime::currentDateTimeUtc();
-    if (auto s = saveConfig(); !s)
-        return s.error();
+    // nextSeq is not saved here: loadRuns() recovers it from the run directories.
     auto record = RunRecord::create(m_dir + "/runs/" + QString::number(info.seq), info);
     if (!record)
         return record.error();
