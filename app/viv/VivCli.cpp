@@ -11,6 +11,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace vivarium {
@@ -120,6 +121,8 @@ Commands:
   token create --sandbox ID
                        make a token that can use only that sandbox (for an agent)
   token ls | token rm TOKEN_ID
+  cp LOCAL ID:PATH | cp ID:PATH LOCAL
+                       copy a file into or out of a sandbox (streamed; modes kept)
 
 The service is found through VIVARIUM_URL and VIVARIUM_TOKEN, else the local one, which
 is started when it is not running. Templates: default (Debian with python3), tiny (busybox).
@@ -187,7 +190,7 @@ void VivCli::start() {
     }
     m_command = m_args.takeFirst();
     static const QStringList known{"run",  "create", "exec", "ls",   "start",
-                                   "stop", "rm",     "logs", "token"};
+                                   "stop", "rm",     "logs", "token", "cp"};
     if (!known.contains(m_command)) {
         usage("unknown command '" + m_command + "'");
         return;
@@ -237,6 +240,8 @@ void VivCli::dispatch() {
         cmdLogs();
     else if (m_command == "token")
         cmdToken();
+    else if (m_command == "cp")
+        cmdCopy();
 }
 
 void VivCli::cmdCreate(bool thenRun) {
@@ -551,6 +556,113 @@ void VivCli::cmdToken() {
     } else {
         usage("viv token create --sandbox ID | token ls | token rm TOKEN_ID");
     }
+}
+
+void VivCli::cmdCopy() {
+    const Parsed p = parse(m_args, {}, {});
+    if (!p.error.isEmpty())
+        return usage(p.error);
+    if (p.positional.size() != 2)
+        return usage("viv cp takes a source and a destination: viv cp LOCAL ID:PATH");
+    // ID:PATH has a colon before any slash; a local path may be written ./a:b to avoid it.
+    auto remote = [](const QString& arg) -> std::optional<std::pair<QString, QString>> {
+        const int colon = arg.indexOf(':');
+        if (colon <= 0 || arg.left(colon).contains('/'))
+            return std::nullopt;
+        return std::pair{arg.left(colon), arg.mid(colon + 1)};
+    };
+    const auto src = remote(p.positional[0]), dst = remote(p.positional[1]);
+    if (src.has_value() == dst.has_value())
+        return usage("one side of viv cp must be ID:PATH and the other a local path");
+    if (dst)
+        return upload(p.positional[0], dst->first, dst->second);
+    download(src->first, src->second, p.positional[1]);
+}
+
+void VivCli::upload(const QString& local, const QString& sandbox, QString remote) {
+    m_file.setFileName(local);
+    if (!m_file.open(QIODevice::ReadOnly))
+        return failWith(makeError("io_error", "Cannot read " + local + ": " + m_file.errorString()));
+    if (remote.isEmpty() || remote.endsWith('/'))
+        remote += QFileInfo(local).fileName();
+    // Qt's permission bits are hex-shaped (0x7000 owner…); turn them into octal mode bits.
+    const QFileDevice::Permissions perm = m_file.permissions();
+    const int octal = ((perm & QFileDevice::ReadOwner) ? 0400 : 0) | ((perm & QFileDevice::WriteOwner) ? 0200 : 0) |
+                      ((perm & QFileDevice::ExeOwner) ? 0100 : 0) | ((perm & QFileDevice::ReadGroup) ? 040 : 0) |
+                      ((perm & QFileDevice::WriteGroup) ? 020 : 0) | ((perm & QFileDevice::ExeGroup) ? 010 : 0) |
+                      ((perm & QFileDevice::ReadOther) ? 04 : 0) | ((perm & QFileDevice::WriteOther) ? 02 : 0) |
+                      ((perm & QFileDevice::ExeOther) ? 01 : 0);
+    auto credit = std::make_shared<qint64>(0);
+    auto channel = std::make_shared<quint32>(0);
+    auto sendMore = [this, credit, channel] {
+        while (*credit > 0 && !m_file.atEnd()) {
+            const QByteArray chunk = m_file.read(std::min<qint64>(*credit, 64 * 1024));
+            if (chunk.isEmpty())
+                break;
+            *credit -= chunk.size();
+            m_client.sendData(api::DataKind::File, *channel, chunk);
+        }
+        if (m_file.atEnd() && m_file.isOpen()) {
+            m_file.close();
+            m_client.sendData(api::DataKind::File, *channel, {}); // the end
+        }
+    };
+    connect(&m_client, &ApiClient::fileMessage, this, [credit, channel, sendMore](const QJsonObject& m) {
+        if (m.value("type") == "file.ready") {
+            *channel = quint32(m.value("channel").toInteger());
+            *credit = m.value("window").toInteger();
+        } else if (quint32(m.value("channel").toInteger()) == *channel) {
+            *credit += m.value("bytes").toInteger();
+        } else {
+            return;
+        }
+        sendMore();
+    });
+    m_client.request("file.write", {{"sandbox", sandbox}, {"path", remote}, {"mode", octal}},
+                     [this, remote](Result<QJsonObject> r) {
+                         if (!r)
+                             return failWith(r.error());
+                         err(QString("%1 bytes written to %2").arg(r->value("size").toInteger()).arg(remote));
+                         finish(0);
+                     });
+}
+
+void VivCli::download(const QString& sandbox, const QString& remote, QString local) {
+    if (QFileInfo(local).isDir())
+        local += "/" + QFileInfo(remote).fileName();
+    const QString part = local + ".viv-part";
+    auto channel = std::make_shared<quint32>(0);
+    auto mode = std::make_shared<int>(0644);
+    connect(&m_client, &ApiClient::fileMessage, this, [this, channel, mode, part](const QJsonObject& m) {
+        if (m.value("type") != "file.ready")
+            return;
+        *channel = quint32(m.value("channel").toInteger());
+        *mode = int(m.value("mode").toInteger(0644));
+        m_file.setFileName(part);
+        if (!m_file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+            failWith(makeError("io_error", "Cannot write " + part + ": " + m_file.errorString()));
+    });
+    connect(&m_client, &ApiClient::data, this,
+            [this, channel](api::DataKind kind, quint32 ch, const QByteArray& bytes) {
+                if (kind == api::DataKind::File && ch == *channel && m_file.isOpen() &&
+                    m_file.write(bytes) != bytes.size())
+                    failWith(makeError("io_error", "Cannot write " + m_file.fileName() + ": " +
+                                                       m_file.errorString()));
+            });
+    m_client.request("file.read", {{"sandbox", sandbox}, {"path", remote}},
+                     [this, local, part, mode](Result<QJsonObject> r) {
+                         m_file.close();
+                         if (!r) {
+                             QFile::remove(part);
+                             return failWith(r.error());
+                         }
+                         ::chmod(QFile::encodeName(part).constData(), mode_t(*mode));
+                         QFile::remove(local);
+                         if (!QFile::rename(part, local))
+                             return failWith(makeError("io_error", "Cannot move the download to " + local));
+                         err(QString("%1 bytes written to %2").arg(r->value("size").toInteger()).arg(local));
+                         finish(0);
+                     });
 }
 
 } // namespace vivarium

@@ -9,6 +9,7 @@
 
 #include <QElapsedTimer>
 #include <QObject>
+#include <QFile>
 #include <QSocketNotifier>
 #include <QStringList>
 
@@ -42,6 +43,9 @@ private:
     void cmdLogs();
     void cmdLogsRun(const QString& sandbox, qint64 run, bool follow);
     void cmdToken();
+    void cmdCopy();
+    void upload(const QString& local, const QString& sandbox, QString remote);
+    void download(const QString& sandbox, const QString& remote, QString local);
     void cleanupAndFinish(int code);
 
     QStringList m_args;
@@ -55,6 +59,7 @@ private:
     std::unique_ptr<QSocketNotifier> m_stdin;
     quint32 m_channel = 0;
     QString m_ephemeral; // sandbox `viv run` made and removes afterwards
+    QFile m_file;        // viv cp: the local side
     int m_exitCode = 0;
 };
 

@@ -77,7 +77,11 @@ qint64 ApiClient::request(const QString& type, QJsonObject body, Reply reply, Pr
 }
 
 void ApiClient::sendData(quint32 channel, const QByteArray& bytes) {
-    m_socket.sendBinaryMessage(api::dataFrame(api::DataKind::Stdin, channel, bytes));
+    sendData(api::DataKind::Stdin, channel, bytes);
+}
+
+void ApiClient::sendData(api::DataKind kind, quint32 channel, const QByteArray& bytes) {
+    m_socket.sendBinaryMessage(api::dataFrame(kind, channel, bytes));
 }
 
 void ApiClient::onText(const QString& message) {
@@ -99,6 +103,10 @@ void ApiClient::onText(const QString& message) {
     }
     if (type == "run.attached" || type == "run.caught_up") {
         emit runMessage(o);
+        return;
+    }
+    if (type == "file.ready" || type == "file.window") {
+        emit fileMessage(o);
         return;
     }
     const qint64 id = o.contains("id") ? o.value("id").toInteger() : -1;

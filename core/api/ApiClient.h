@@ -40,6 +40,7 @@ public:
 
     qint64 request(const QString& type, QJsonObject body, Reply reply, Progress progress = {});
     void sendData(quint32 channel, const QByteArray& data); // stdin; empty closes it
+    void sendData(api::DataKind kind, quint32 channel, const QByteArray& data);
 
 signals:
     void ready();                       // connected, authenticated, hello received
@@ -50,6 +51,8 @@ signals:
     void exited(const QJsonObject& exit);
     // run.attached and run.caught_up: a channel now carries a run / has replayed its past.
     void runMessage(const QJsonObject& message);
+    // file.ready and file.window: a file transfer's channel and flow credits.
+    void fileMessage(const QJsonObject& message);
 
 private:
     void onText(const QString& message);

@@ -59,6 +59,11 @@ ApiSession::ApiSession(QWebSocket* socket, SandboxManager* manager, TokenStore* 
     connect(manager, &SandboxManager::runFinished, this, [this](Sandbox* s, Run* r) {
         sandboxEvent("run.exited", s->id(), {{"run", runJson(s, r)}});
     });
+    connect(manager, &SandboxManager::fileWritten, this,
+            [this](Sandbox* s, const QString& path, qint64 size) {
+                sandboxEvent("file.written", s->id(),
+                             {{"sandbox", s->id()}, {"path", path}, {"size", size}});
+            });
 
     QJsonObject hello{{"type", "hello"},
                       {"version", api::kVersion},
@@ -70,6 +75,12 @@ ApiSession::ApiSession(QWebSocket* socket, SandboxManager* manager, TokenStore* 
 }
 
 ApiSession::~ApiSession() {
+    for (const QPointer<FileStream>& f : std::as_const(m_files))
+        if (f) {
+            if (auto* sb = qobject_cast<Sandbox*>(f->parent()))
+                sb->cancelFile(f, makeError("cancelled", "The client went away."));
+            f->deleteLater();
+        }
     // Runs outlive the connection that started them; only stdin it held open is closed.
     for (const Channel& c : std::as_const(m_channels))
         if (c.sandbox && c.run && !c.run->finished())
@@ -173,6 +184,11 @@ void ApiSession::onText(const QString& message) {
         {"run.attach", &ApiSession::handleAttach},
         {"run.resize", &ApiSession::handleResize},
         {"run.signal", &ApiSession::handleSignal},
+        {"file.write", &ApiSession::handleFileWrite},
+        {"file.read", &ApiSession::handleFileRead},
+        {"file.stat", &ApiSession::handleFileSimple},
+        {"file.list", &ApiSession::handleFileSimple},
+        {"file.remove", &ApiSession::handleFileSimple},
         {"token.create", &ApiSession::handleTokenCreate},
         {"token.list", &ApiSession::handleTokenList},
         {"token.revoke", &ApiSession::handleTokenRevoke},
@@ -199,9 +215,11 @@ void ApiSession::onBinary(const QByteArray& message) {
         return;
     }
     const auto frame = api::parseDataFrame(message);
+    if (frame && frame->kind == api::DataKind::File)
+        return onUploadData(frame->channel, frame->data);
     if (!frame || frame->kind != api::DataKind::Stdin) {
-        fail(-1, makeError("bad_request", "A binary message must be a stdin frame "
-                                          "(kind 0, u32 channel, data)."));
+        fail(-1, makeError("bad_request", "A binary message must be a stdin frame (kind 0) or "
+                                          "file data (kind 3): u8 kind, u32 channel, data."));
         return;
     }
     const auto it = m_channels.constFind(frame->channel);
@@ -508,6 +526,137 @@ void ApiSession::handleAttach(qint64 id, const QJsonObject& req) {
     // attach() announces the channel (run.attached) before any of the run's data.
     const quint32 channel = attach(s, r.value());
     reply(id, {{"channel", qint64(channel)}, {"run", runJson(s, r.value())}});
+}
+
+Result<FileStream*> ApiSession::openFile(qint64, const QJsonObject& req, int kind) {
+    auto s = sandboxArg(req);
+    if (!s)
+        return s.error();
+    if (!req.value("path").isString())
+        return badField("path", "an absolute path in the sandbox");
+    for (const char* f : {"append", "recursive", "follow"})
+        if (req.contains(f) && !req.value(f).isBool())
+            return badField(f, "true or false");
+    if (req.contains("mode") && (!req.value("mode").isDouble() || req.value("mode").toInteger() < 0 ||
+                                 req.value("mode").toInteger() > 07777))
+        return badField("mode", "permission bits, 0 to 4095 (e.g. 420 for 0644)");
+    Sandbox::FileRequest r{FileStream::Kind(kind), req.value("path").toString()};
+    r.mode = int(req.value("mode").toInteger(0644));
+    r.append = req.value("append").toBool();
+    r.recursive = req.value("recursive").toBool();
+    r.follow = req.value("follow").toBool();
+    auto file = s.value()->openFile(r);
+    if (file)
+        m_files.append(file.value());
+    return file;
+}
+
+void ApiSession::handleFileWrite(qint64 id, const QJsonObject& req) {
+    auto file = openFile(id, req, int(FileStream::Kind::Upload));
+    if (!file)
+        return fail(id, file.error());
+    FileStream* f = file.value();
+    const quint32 channel = m_nextChannel++;
+    // Twice the guest's window: one in flight to the guest, one queued here.
+    const qint64 window = 2 * qint64(protocol::kStreamWindow);
+    m_uploads.insert(channel, {qobject_cast<Sandbox*>(f->parent()), f, window});
+    connect(f, &FileStream::credit, this, [this, channel](qint64 bytes) {
+        auto it = m_uploads.find(channel);
+        if (it == m_uploads.end())
+            return;
+        it->credit += bytes;
+        send({{"type", "file.window"}, {"channel", qint64(channel)}, {"bytes", bytes}});
+    });
+    connect(f, &FileStream::done, this, [this, id, channel, f](const Result<QJsonObject>& r) {
+        m_uploads.remove(channel);
+        if (r)
+            reply(id, r.value());
+        else
+            fail(id, r.error());
+        f->deleteLater();
+    });
+    send({{"type", "file.ready"}, {"id", id}, {"channel", qint64(channel)}, {"window", window}});
+}
+
+void ApiSession::onUploadData(quint32 channel, const QByteArray& data) {
+    auto it = m_uploads.find(channel);
+    if (it == m_uploads.end() || !it->file || !it->sandbox) {
+        fail(-1, makeError("not_found", QString("No upload on channel %1.").arg(channel)));
+        return;
+    }
+    if (data.size() > it->credit) {
+        // Sending past the window would make the service buffer without bound: refuse.
+        it->sandbox->cancelFile(it->file, makeError("flow_violation",
+                                                    "The client sent more file data than its "
+                                                    "window allowed; wait for file.window."));
+        return;
+    }
+    it->credit -= data.size();
+    it->sandbox->sendUpload(it->file, data); // empty: the end
+}
+
+void ApiSession::handleFileRead(qint64 id, const QJsonObject& req) {
+    auto file = openFile(id, req, int(FileStream::Kind::Download));
+    if (!file)
+        return fail(id, file.error());
+    FileStream* f = file.value();
+    auto result = std::make_shared<std::optional<Result<QJsonObject>>>();
+    connect(f, &FileStream::done, this, [this, id, f, result](const Result<QJsonObject>& r) {
+        *result = r;
+        if (!f->property("following").toBool()) { // failed before any data: answer now
+            fail(id, r ? makeError("guest_error", "The guest sent no file information") : r.error());
+            f->deleteLater();
+        }
+    });
+    connect(f, &FileStream::info, this, [this, id, f, result](const QJsonObject& info) {
+        if (info.value("type").toString() != "file") {
+            if (auto* sb = qobject_cast<Sandbox*>(f->parent()))
+                sb->cancelFile(f, makeError("not_a_file", f->path() + " is not a regular file."));
+            return;
+        }
+        f->setProperty("following", true);
+        const quint32 channel = m_nextChannel++;
+        send({{"type", "file.ready"},
+              {"id", id},
+              {"channel", qint64(channel)},
+              {"size", info.value("size")},
+              {"mode", info.value("mode")},
+              {"stat", info}});
+        RunFollower::Sink sink;
+        sink.hasRoom = [this] { return hasRoom(); };
+        sink.data = [this, channel](OutputKind, const QByteArray& d) {
+            sendBinary(api::dataFrame(api::DataKind::File, channel, d));
+        };
+        sink.exited = [this, id, f, result] {
+            if (*result && **result)
+                reply(id, (*result)->value());
+            else
+                fail(id, *result ? (*result)->error() : makeError("guest_error", "Download ended"));
+            f->deleteLater();
+        };
+        auto* follower = new RunFollower(f, channel, std::move(sink), f);
+        m_channels.insert(channel, {nullptr, nullptr, follower});
+        connect(f, &QObject::destroyed, this, [this, channel] { m_channels.remove(channel); });
+        follower->pump();
+    });
+}
+
+void ApiSession::handleFileSimple(qint64 id, const QJsonObject& req) {
+    const QString type = req.value("type").toString();
+    const auto kind = type == "file.stat"   ? FileStream::Kind::Stat
+                      : type == "file.list" ? FileStream::Kind::List
+                                            : FileStream::Kind::Remove;
+    auto file = openFile(id, req, int(kind));
+    if (!file)
+        return fail(id, file.error());
+    FileStream* f = file.value();
+    connect(f, &FileStream::done, this, [this, id, f](const Result<QJsonObject>& r) {
+        if (r)
+            reply(id, r.value());
+        else
+            fail(id, r.error());
+        f->deleteLater();
+    });
 }
 
 void ApiSession::handleTokenCreate(qint64 id, const QJsonObject& req) {

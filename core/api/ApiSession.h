@@ -22,6 +22,7 @@ class SandboxManager;
 class Sandbox;
 class Run;
 class RunFollower;
+class FileStream;
 
 class ApiSession : public QObject {
     Q_OBJECT
@@ -64,6 +65,11 @@ private:
     void handleAttach(qint64 id, const QJsonObject& request);
     void handleResize(qint64 id, const QJsonObject& request);
     void handleSignal(qint64 id, const QJsonObject& request);
+    void handleFileWrite(qint64 id, const QJsonObject& request);
+    void handleFileRead(qint64 id, const QJsonObject& request);
+    void handleFileSimple(qint64 id, const QJsonObject& request);
+    Result<FileStream*> openFile(qint64 id, const QJsonObject& request, int kind);
+    void onUploadData(quint32 channel, const QByteArray& data);
     void handleTokenCreate(qint64 id, const QJsonObject& request);
     void handleTokenList(qint64 id, const QJsonObject& request);
     void handleTokenRevoke(qint64 id, const QJsonObject& request);
@@ -82,6 +88,13 @@ private:
     QHash<quint32, Channel> m_channels;
     QHash<const Run*, quint32> m_channelOfRun;
     QSet<QString> m_subscribed; // sandbox ids whose runs this client follows
+    struct Upload {
+        QPointer<Sandbox> sandbox;
+        QPointer<FileStream> file;
+        qint64 credit = 0; // bytes the client may still send
+    };
+    QHash<quint32, Upload> m_uploads;
+    QList<QPointer<FileStream>> m_files; // every file stream this client opened
     quint32 m_nextChannel = 1;
     qint64 m_queued = 0; // bytes handed to the socket and not yet written
 };

@@ -1,7 +1,6 @@
 #include "RunFollower.h"
 
 #include "Log.h"
-#include "Run.h"
 
 namespace vivarium {
 
@@ -9,10 +8,10 @@ namespace {
 constexpr qint64 kCatchUpSlice = 256 * 1024;
 }
 
-RunFollower::RunFollower(Run* run, quint32 channel, Sink sink, QObject* parent)
+RunFollower::RunFollower(OutputSource* run, quint32 channel, Sink sink, QObject* parent)
     : QObject(parent), m_run(run), m_channel(channel), m_sink(std::move(sink)) {
-    connect(run, &Run::output, this, &RunFollower::onOutput);
-    connect(run, &Run::exited, this, &RunFollower::pump);
+    connect(run, &OutputSource::output, this, &RunFollower::onOutput);
+    connect(run, &OutputSource::exited, this, &RunFollower::pump);
     m_behind = run->outputLogSize() > 0;
 }
 

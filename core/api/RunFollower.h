@@ -5,7 +5,7 @@
 // stays bounded and nothing promised is lost.
 #pragma once
 
-#include "OutputLog.h"
+#include "OutputSource.h"
 
 #include <QObject>
 #include <QPointer>
@@ -14,7 +14,6 @@
 
 namespace vivarium {
 
-class Run;
 
 class RunFollower : public QObject {
     Q_OBJECT
@@ -25,10 +24,10 @@ public:
         std::function<void()> exited;   // after the last byte
         std::function<void()> caughtUp; // once: everything stored so far was delivered
     };
-    RunFollower(Run* run, quint32 channel, Sink sink, QObject* parent);
+    RunFollower(OutputSource* source, quint32 channel, Sink sink, QObject* parent);
 
     quint32 channel() const { return m_channel; }
-    Run* run() const { return m_run; }
+
     bool done() const { return m_exitSent; }
     bool behind() const { return m_behind; }
     // Sends what the connection has room for; call when room frees up.
@@ -37,7 +36,7 @@ public:
 private:
     void onOutput(OutputKind kind, const QByteArray& data, qint64 start, qint64 end);
 
-    QPointer<Run> m_run;
+    QPointer<OutputSource> m_run;
     quint32 m_channel;
     Sink m_sink;
     qint64 m_cursor = 0; // offset in the run's output log up to which the client has it

@@ -123,12 +123,14 @@ void GuestChannel::dispatch(protocol::Frame frame) {
             if (it != m_out.end()) {
                 it->inFlight = std::max<qint64>(0, it->inFlight - qint64(*bytes));
                 pump(frame.stream);
+                emit windowCredited(frame.stream, qint64(*bytes));
             }
         }
         return;
     case FrameType::Sync: case FrameType::Shutdown: case FrameType::Ping:
     case FrameType::Exec: case FrameType::Stdin: case FrameType::Resize:
     case FrameType::Signal: case FrameType::FileWrite: case FrameType::FileRead:
+    case FrameType::FileStat: case FrameType::FileList: case FrameType::FileRemove:
         emit protocolError(QString("guest sent a host-only frame (%1)")
                                .arg(QString::fromLatin1(protocol::frameTypeName(frame.type))));
         return;

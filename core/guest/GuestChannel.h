@@ -43,6 +43,8 @@ signals:
     void synced(const vivarium::protocol::Hello& ack);
     void streamFrame(const vivarium::protocol::Frame& frame);
     void streamDrained(quint32 stream);
+    // The guest consumed `bytes` of host→guest data on `stream` (after the window moved).
+    void windowCredited(quint32 stream, qint64 bytes);
     void protocolError(const QString& what);
 
 private:

@@ -5,7 +5,7 @@
 namespace vivarium {
 
 Run::Run(std::unique_ptr<RunRecord> record, QObject* parent)
-    : QObject(parent), m_record(std::move(record)) {}
+    : OutputSource(parent), m_record(std::move(record)) {}
 
 void Run::addOutput(OutputKind kind, const QByteArray& data) {
     if (finished())

@@ -3,15 +3,14 @@
 // it is emitted, so a late watcher replays the record and then follows the signals.
 #pragma once
 
+#include "OutputSource.h"
 #include "RunRecord.h"
-
-#include <QObject>
 
 #include <memory>
 
 namespace vivarium {
 
-class Run : public QObject {
+class Run : public OutputSource {
     Q_OBJECT
 public:
     Run(std::unique_ptr<RunRecord> record, QObject* parent);
@@ -19,9 +18,9 @@ public:
     const RunInfo& info() const { return m_record->info(); }
     quint32 seq() const { return info().seq; }
     QString dir() const { return m_record->dir(); }
-    bool finished() const { return info().finished(); }
-    QString outputPath() const { return m_record->outputPath(); }
-    qint64 outputLogSize() const { return m_record->outputLogSize(); }
+    bool finished() const override { return info().finished(); }
+    QString outputPath() const override { return m_record->outputPath(); }
+    qint64 outputLogSize() const override { return m_record->outputLogSize(); }
     qint64 pid() const { return m_pid; }
 
     void setPid(qint64 pid) { m_pid = pid; }
@@ -31,12 +30,6 @@ public:
     void addOutput(OutputKind kind, const QByteArray& data);
     void finish(std::optional<int> exitCode, int signal, const QString& error = {},
                 const QString& errorCode = {});
-
-signals:
-    // `start`/`end`: the record's byte range in the run's output log, so a follower that has
-    // read up to `start` can take this chunk live and one that has not can catch up.
-    void output(vivarium::OutputKind kind, const QByteArray& data, qint64 start, qint64 end);
-    void exited();
 
 private:
     std::unique_ptr<RunRecord> m_record;

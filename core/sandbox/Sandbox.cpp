@@ -87,6 +87,10 @@ Sandbox::Sandbox(SandboxConfig config, QString dir, SandboxManager* manager)
             qCInfo(lcSandbox) << id() << "guest channel closed";
     });
     connect(&m_channel, &GuestChannel::streamFrame, this, &Sandbox::onStreamFrame);
+    connect(&m_channel, &GuestChannel::windowCredited, this, [this](quint32 stream, qint64 bytes) {
+        if (FileStream* f = m_files.value(stream))
+            emit f->credit(bytes);
+    });
 }
 
 Sandbox::~Sandbox() = default;
@@ -286,6 +290,9 @@ void Sandbox::markStopped(const QString& reason) {
         return;
     }
     failLiveRuns("lost: the sandbox stopped (" + reason + ")");
+    for (const QPointer<FileStream>& f : std::as_const(m_files))
+        if (f)
+            f->fail(makeError("stopped", "Sandbox " + id() + " stopped (" + reason + ")."));
     if (m_state == SandboxState::Stopped)
         return;
     m_stopTimer.stop();
@@ -381,10 +388,87 @@ void Sandbox::signal(quint32 seq, int sig) {
 
 QList<Run*> Sandbox::runs() const { return m_runs.values(); }
 
+Result<FileStream*> Sandbox::openFile(const FileRequest& r) {
+    if (auto s = checkVerb(id(), m_state, SandboxVerb::Exec); !s)
+        return s.error();
+    if (!r.path.startsWith('/') || r.path.size() > int(protocol::kMaxPath) || r.path.contains(QChar(0)))
+        return makeError("bad_request", "A sandbox path must be absolute, e.g. /root/file.txt.");
+    const quint32 stream = m_nextFileStream++;
+    if (m_nextFileStream > protocol::kMaxStream)
+        m_nextFileStream = 0x40000000;
+    const QString spool = m_dir + QString("/download-%1.spool").arg(stream);
+    auto* file = new FileStream(r.kind, stream, r.path, spool, this);
+    m_files.insert(stream, file);
+    connect(file, &QObject::destroyed, this, [this, stream] {
+        m_files.remove(stream);
+        m_channel.forgetStream(stream);
+    });
+    const std::string path = r.path.toStdString();
+    FrameType type = FrameType::FileRead;
+    std::string payload;
+    switch (r.kind) {
+    case FileStream::Kind::Upload:
+        type = FrameType::FileWrite;
+        payload = protocol::toJson(protocol::FileRequest{path, std::uint32_t(r.mode & 07777), r.append});
+        connect(file, &FileStream::done, this, [this, file](const Result<QJsonObject>& res) {
+            if (res)
+                emit fileWritten(file->path(), file->bytes());
+        });
+        break;
+    case FileStream::Kind::Download:
+        payload = protocol::toJson(protocol::FileRequest{path, 0, false});
+        break;
+    case FileStream::Kind::Stat:
+        type = FrameType::FileStat;
+        payload = protocol::toJson(protocol::StatRequest{path, r.follow});
+        break;
+    case FileStream::Kind::List:
+        type = FrameType::FileList;
+        payload = protocol::toJson(protocol::ListRequest{path});
+        break;
+    case FileStream::Kind::Remove:
+        type = FrameType::FileRemove;
+        payload = protocol::toJson(protocol::RemoveRequest{path, r.recursive});
+        break;
+    }
+    m_channel.send(type, stream, QByteArray::fromStdString(payload));
+    return file;
+}
+
+void Sandbox::sendUpload(FileStream* file, const QByteArray& data) {
+    if (!file || file->finished())
+        return;
+    file->addUploaded(data.size());
+    m_channel.sendStreamData(FrameType::FileData, file->stream(), data);
+}
+
+void Sandbox::cancelFile(FileStream* file, const Error& why) {
+    if (!file || file->finished())
+        return;
+    // An Error from the host cancels the stream in the agent (a partial upload is closed).
+    m_channel.forgetStream(file->stream());
+    m_channel.send(FrameType::Error, file->stream(),
+                   QByteArray::fromStdString(protocol::toJson(
+                       protocol::StreamError{"cancelled", why.message.toStdString()})));
+    file->fail(why);
+}
+
+qint64 Sandbox::uploadQueued(FileStream* file) const {
+    return file ? m_channel.queuedStreamBytes(file->stream()) : 0;
+}
+
 void Sandbox::onStreamFrame(const protocol::Frame& f) {
     // Before the SyncAck, bytes may be the tail of a frame sent to the previous host.
     if (m_state == SandboxState::Booting && m_resyncing)
         return;
+    if (f.stream >= 0x40000000) {
+        if (FileStream* file = m_files.value(f.stream)) {
+            file->onFrame(f);
+            if (file->finished())
+                m_channel.forgetStream(f.stream);
+        }
+        return;
+    }
     Run* run = m_runs.value(f.stream);
     if (!run || run->finished()) {
         // Never trust a stream id from the guest: unknown ones are dropped, not created.

@@ -6,6 +6,7 @@
 
 #include "GuestChannel.h"
 #include "LibvirtConnection.h"
+#include "FileStream.h"
 #include "Run.h"
 #include "SandboxState.h"
 
@@ -78,6 +79,21 @@ public:
     void resize(quint32 seq, int rows, int cols);
     void signal(quint32 seq, int signal);
 
+    // File operations (the sandbox must be ready). The stream belongs to the sandbox until
+    // the caller deletes it; it fails by itself when the sandbox stops.
+    struct FileRequest {
+        FileStream::Kind kind;
+        QString path;
+        int mode = 0644;
+        bool append = false;
+        bool recursive = false;
+        bool follow = false;
+    };
+    Result<FileStream*> openFile(const FileRequest& request);
+    void sendUpload(FileStream* stream, const QByteArray& data); // empty: the end
+    qint64 uploadQueued(FileStream* stream) const;
+    void cancelFile(FileStream* stream, const Error& why);
+
     QList<Run*> runs() const;
     Run* run(quint32 seq) const { return m_runs.value(seq); }
 
@@ -92,6 +108,7 @@ signals:
     void stateChanged(vivarium::SandboxState state);
     void runStarted(vivarium::Run* run);
     void runFinished(vivarium::Run* run);
+    void fileWritten(const QString& path, qint64 size);
 
 private:
     void setState(SandboxState s, const QString& error = {});
@@ -118,6 +135,8 @@ private:
     bool m_resyncing = false;
     QList<Done> m_pending; // callers waiting for the current start/stop to settle
     QMap<quint32, Run*> m_runs;
+    QHash<quint32, QPointer<FileStream>> m_files;
+    quint32 m_nextFileStream = 0x40000000; // file streams never collide with run numbers
 };
 
 } // namespace vivarium

@@ -260,6 +260,8 @@ Sandbox* SandboxManager::addSandbox(SandboxConfig config, const QString& dir) {
     connect(s, &Sandbox::stateChanged, this, [this, s] { emit sandboxStateChanged(s); });
     connect(s, &Sandbox::runStarted, this, [this, s](Run* r) { emit runStarted(s, r); });
     connect(s, &Sandbox::runFinished, this, [this, s](Run* r) { emit runFinished(s, r); });
+    connect(s, &Sandbox::fileWritten, this,
+            [this, s](const QString& path, qint64 size) { emit fileWritten(s, path, size); });
     return s;
 }
 

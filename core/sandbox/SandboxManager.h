@@ -95,6 +95,7 @@ signals:
     void sandboxStateChanged(vivarium::Sandbox* sandbox);
     void runStarted(vivarium::Sandbox* sandbox, vivarium::Run* run);
     void runFinished(vivarium::Sandbox* sandbox, vivarium::Run* run);
+    void fileWritten(vivarium::Sandbox* sandbox, const QString& path, qint64 size);
 
 private:
     Sandbox* addSandbox(SandboxConfig config, const QString& dir);

@@ -1,5 +1,6 @@
 // The agent's pure pieces, without running the agent: kernel command-line parsing, the
-// passwd/group reader that replaces NSS, the output queue's ordering rules, and the file
+// passwd/group reader that replaces NSS and its cache, the output queue's ordering rules
+// and byte accounting, and the file
 // jobs' bounds (listing chunk sizes under back-pressure, the removal's depth limit).
 #include "DirectoryListing.h"
 #include "KernelCommandLine.h"
@@ -16,6 +17,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 using namespace vivarium::agent;
@@ -30,6 +32,10 @@ private slots:
     void commandLineFromFile();
     void userByNameAndUid();
     void outputQueueSyncAckGoesFirst();
+    void outputQueueFramesReadInPlace();
+    void outputQueueRestartCountsResentBytes();
+    void outputQueueUrgentAfterPartialFrame();
+    void userCacheSeesChanges();
     void listingChunksStayBoundedUnderBackPressure();
     void removalStopsAtTheDepthLimit();
 };
@@ -53,6 +59,18 @@ bool drain(OutputQueue& q, FrameReader& reader) {
     ::close(fds[0]);
     ::close(fds[1]);
     return ok;
+}
+
+std::vector<std::uint8_t> pattern(std::size_t size, std::uint8_t seed) {
+    std::vector<std::uint8_t> v(size);
+    for (std::size_t i = 0; i < size; ++i)
+        v[i] = std::uint8_t(seed + i * 7 + (i >> 8));
+    return v;
+}
+
+// A pipe that takes at most one page at a time, to write frames partly.
+bool smallPipe(int fds[2]) {
+    return ::pipe2(fds, O_NONBLOCK | O_CLOEXEC) == 0 && ::fcntl(fds[1], F_SETPIPE_SZ, 4096) >= 0;
 }
 
 } // namespace
@@ -151,6 +169,145 @@ void AgentUnitTest::outputQueueSyncAckGoesFirst() {
     QCOMPARE(first->type, FrameType::SyncAck);
     QCOMPARE(second->type, FrameType::Stdout);
     QCOMPARE(second->payloadText(), std::string_view("abc"));
+}
+
+void AgentUnitTest::outputQueueFramesReadInPlace() {
+    // Frames filled in place and pushed ones, across several blocks, come out whole and in
+    // order; an abandoned in-place frame leaves nothing.
+    OutputQueue q;
+    std::vector<std::pair<FrameType, std::vector<std::uint8_t>>> sent;
+    for (int i = 0; i < 12; ++i) {
+        const std::size_t size = i % 3 == 0 ? vivarium::protocol::kDataChunk : 1000 + i * 4093;
+        auto data = pattern(size, std::uint8_t(i));
+        auto room = q.beginFrame(FrameType::Stdout, 5, vivarium::protocol::kDataChunk);
+        QCOMPARE(room.size(), vivarium::protocol::kDataChunk);
+        std::memcpy(room.data(), data.data(), size);
+        q.commitFrame(size);
+        sent.emplace_back(FrameType::Stdout, std::move(data));
+
+        (void)q.beginFrame(FrameType::Stderr, 5, vivarium::protocol::kDataChunk);
+        q.commitFrame(0);
+
+        const std::string json = "{\"bytes\":" + std::to_string(i) + "}";
+        q.push(FrameType::Window, 5, std::string_view(json));
+        sent.emplace_back(FrameType::Window, std::vector<std::uint8_t>(json.begin(), json.end()));
+    }
+    std::size_t expected = 0;
+    for (const auto& [type, payload] : sent)
+        expected += vivarium::protocol::kHeaderSize + payload.size();
+    QCOMPARE(q.bytes(), expected);
+
+    FrameReader reader;
+    QVERIFY(drain(q, reader));
+    QCOMPARE(q.bytes(), std::size_t(0));
+    for (const auto& [type, payload] : sent) {
+        auto f = reader.next();
+        QVERIFY(f);
+        QCOMPARE(f->type, type);
+        QCOMPARE(f->stream, 5u);
+        QVERIFY(f->payload == payload);
+    }
+    QVERIFY(!reader.next());
+    QCOMPARE(reader.corruptCount(), std::size_t(0));
+}
+
+void AgentUnitTest::outputQueueRestartCountsResentBytes() {
+    // A host that leaves mid-frame: the frame is sent again whole to the next one, and the
+    // queue's size (what back-pressure reads) counts those bytes again, or it would end
+    // below zero once they are written.
+    OutputQueue q;
+    const auto big = pattern(10000, 1);
+    q.push(FrameType::Stdout, 3, std::span<const std::uint8_t>(big));
+    q.push(FrameType::Exit, 3, std::string_view("{\"code\":0}"));
+    const std::size_t total = q.bytes();
+
+    int fds[2];
+    QVERIFY(smallPipe(fds));
+    std::size_t written = 0;
+    QCOMPARE(q.writeTo(fds[1], &written), OutputQueue::WriteStatus::WouldBlock);
+    QVERIFY(written > 0 && written < big.size());
+    QCOMPARE(q.bytes(), total - written);
+    ::close(fds[0]);
+    ::close(fds[1]);
+
+    q.restartPartial();
+    QCOMPARE(q.bytes(), total);
+    FrameReader reader;
+    QVERIFY(drain(q, reader));
+    QCOMPARE(q.bytes(), std::size_t(0));
+    auto first = reader.next(), second = reader.next();
+    QVERIFY(first && second && !reader.next());
+    QVERIFY(first->payload == big);
+    QCOMPARE(second->type, FrameType::Exit);
+}
+
+void AgentUnitTest::outputQueueUrgentAfterPartialFrame() {
+    // The host already reads the first frame: the urgent one goes right after it, ahead of
+    // everything not started, and an unsent Hello behind it is dropped.
+    OutputQueue q;
+    const auto big = pattern(10000, 2);
+    q.push(FrameType::Stdout, 3, std::span<const std::uint8_t>(big));
+    q.push(FrameType::Hello, 0, std::string_view("{}"));
+    q.push(FrameType::Stdout, 3, std::string_view("tail"));
+
+    int fds[2];
+    QVERIFY(smallPipe(fds));
+    std::vector<std::uint8_t> received;
+    std::size_t written = 0;
+    QCOMPARE(q.writeTo(fds[1], &written), OutputQueue::WriteStatus::WouldBlock);
+    QVERIFY(written > 0 && written < big.size());
+    q.dropUnsent(FrameType::Hello);
+    q.pushUrgent(FrameType::SyncAck, 0, std::string_view("{\"nonce\":7}"));
+    FrameReader reader;
+    while (!q.empty()) {
+        QVERIFY(q.writeTo(fds[1]) != OutputQueue::WriteStatus::Closed);
+        std::uint8_t buffer[8192];
+        ssize_t n;
+        while ((n = ::read(fds[0], buffer, sizeof buffer)) > 0)
+            reader.append(std::span<const std::uint8_t>(buffer, std::size_t(n)));
+    }
+    ::close(fds[0]);
+    ::close(fds[1]);
+    auto a = reader.next(), b = reader.next(), c = reader.next();
+    QVERIFY(a && b && c && !reader.next());
+    QVERIFY(a->payload == big);
+    QCOMPARE(b->type, FrameType::SyncAck);
+    QCOMPARE(c->payloadText(), std::string_view("tail"));
+}
+
+void AgentUnitTest::userCacheSeesChanges() {
+    QTemporaryDir dir;
+    const QString p = dir.filePath("passwd"), g = dir.filePath("group");
+    auto write = [](const QString& path, const QByteArray& text) {
+        QFile f(path);
+        return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(text) == text.size();
+    };
+    // Timestamps an hour old: the cache trusts them.
+    auto age = [](const QString& path) {
+        const timeval old[2] = {{::time(nullptr) - 3600, 0}, {::time(nullptr) - 3600, 0}};
+        return ::utimes(QFile::encodeName(path).constData(), old) == 0;
+    };
+    QVERIFY(write(p, "alice:x:1000:1000::/home/alice:/bin/sh\n") && write(g, "wheel:x:10:alice\n"));
+    QVERIFY(age(p) && age(g));
+    UserAccountCache cache(p.toStdString(), g.toStdString());
+    auto first = cache.resolve("alice");
+    QVERIFY(first);
+    QCOMPARE(first->home, std::string("/home/alice"));
+    QCOMPARE(first->groups, (std::vector<gid_t>{1000, 10}));
+
+    // Same size and the old mtime again: only the ctime tells, and it is recent.
+    QVERIFY(write(p, "alice:x:1000:1000::/home/ALICE:/bin/sh\n"));
+    QVERIFY(age(p));
+    auto second = cache.resolve("alice");
+    QVERIFY(second);
+    QCOMPARE(second->home, std::string("/home/ALICE"));
+
+    // Another user and an unknown one are answered from the files, not the cache.
+    QVERIFY(cache.resolve("4242"));
+    QCOMPARE(cache.resolve("4242")->uid, uid_t(4242));
+    auto bad = cache.resolve("mallory");
+    QVERIFY(!bad);
+    QCOMPARE(bad.error().code, std::string("bad_user"));
 }
 
 void AgentUnitTest::listingChunksStayBoundedUnderBackPressure() {

@@ -46,6 +46,16 @@ struct Client {
             return makeError("timeout", "no answer to " + type);
         return *result;
     }
+    // Runs a command and waits for its exit (an exec's reply only means it started).
+    std::optional<QJsonObject> runToEnd(const QString& sandbox, const QJsonArray& argv) {
+        auto r = call("exec", {{"sandbox", sandbox}, {"argv", argv}});
+        if (!r)
+            return std::nullopt;
+        const quint32 ch = quint32(r->value("channel").toInteger());
+        if (!QTest::qWaitFor([&] { return exitOf(ch).has_value(); }, 60000))
+            return std::nullopt;
+        return exitOf(ch);
+    }
     std::optional<QJsonObject> exitOf(quint32 channel) const {
         for (const QJsonObject& e : exits)
             if (quint32(e.value("channel").toInteger()) == channel)
@@ -439,6 +449,165 @@ private slots:
         QVERIFY(QTest::qWaitFor([&] { return hello.contains("\"hello\""); }, 15000));
         tls.terminate();
         QVERIFY(tls.waitForFinished(15000));
+    }
+
+    void filesWriteReadStatListRemove() {
+        Client c(endpoint());
+        QVERIFY(c.waitReady());
+        QHash<quint32, QByteArray> fileData;
+        QList<QJsonObject> fileMessages;
+        connect(&c.api, &ApiClient::fileMessage, this, [&](const QJsonObject& m) { fileMessages << m; });
+        connect(&c.api, &ApiClient::data, this, [&](api::DataKind k, quint32 ch, const QByteArray& d) {
+            if (k == api::DataKind::File)
+                fileData[ch] += d;
+        });
+        // Upload, honouring the window.
+        const QByteArray content = "hello from the host\n";
+        std::optional<Result<QJsonObject>> done;
+        c.api.request("file.write", {{"sandbox", m_sandbox}, {"path", "/root/dir/x.txt"}, {"mode", 0640}},
+                      [&](Result<QJsonObject> r) { done = r; });
+        QVERIFY(QTest::qWaitFor([&] { return done.has_value(); }, 10000));
+        QVERIFY(!*done); // the directory does not exist yet: a clear error, nothing written
+        QCOMPARE(done->error().code, QString("not_found"));
+        QVERIFY(c.runToEnd(m_sandbox, QJsonArray{"mkdir", "-p", "/root/dir"}));
+        done.reset();
+        fileMessages.clear();
+        c.api.request("file.write", {{"sandbox", m_sandbox}, {"path", "/root/dir/x.txt"}, {"mode", 0640}},
+                      [&](Result<QJsonObject> r) { done = r; });
+        QVERIFY(QTest::qWaitFor([&] { return !fileMessages.isEmpty(); }, 10000));
+        const quint32 up = quint32(fileMessages.first().value("channel").toInteger());
+        QVERIFY(fileMessages.first().value("window").toInteger() >= content.size());
+        c.api.sendData(api::DataKind::File, up, content);
+        c.api.sendData(api::DataKind::File, up, {});
+        QVERIFY(QTest::qWaitFor([&] { return done.has_value(); }, 10000));
+        QVERIFY2(*done, qPrintable(done->ok() ? QString() : done->error().text()));
+        QCOMPARE(done->value()["size"].toInteger(), content.size());
+
+        auto st = c.call("file.stat", {{"sandbox", m_sandbox}, {"path", "/root/dir/x.txt"}});
+        QVERIFY(st);
+        const QJsonObject stat = st->value("stat").toObject();
+        QCOMPARE(stat.value("type").toString(), QString("file"));
+        QCOMPARE(stat.value("mode").toInteger(), 0640);
+        QCOMPARE(stat.value("size").toInteger(), content.size());
+        QVERIFY(c.runToEnd(m_sandbox, QJsonArray{"ln", "-s", "x.txt", "/root/dir/link"}));
+        auto ls = c.call("file.list", {{"sandbox", m_sandbox}, {"path", "/root/dir"}});
+        QVERIFY(ls);
+        const QJsonArray entries = ls->value("entries").toArray();
+        QCOMPARE(entries.size(), 2);
+        QCOMPARE(entries[0].toObject().value("name").toString(), QString("link"));
+        QCOMPARE(entries[0].toObject().value("type").toString(), QString("symlink"));
+        QCOMPARE(entries[0].toObject().value("target").toString(), QString("x.txt"));
+        QCOMPARE(entries[1].toObject().value("name").toString(), QString("x.txt"));
+
+        fileMessages.clear();
+        auto rd = c.call("file.read", {{"sandbox", m_sandbox}, {"path", "/root/dir/x.txt"}});
+        QVERIFY(rd);
+        QCOMPARE(fileMessages.size(), 1);
+        QCOMPARE(fileMessages.first().value("mode").toInteger(), 0640);
+        QCOMPARE(fileData[quint32(fileMessages.first().value("channel").toInteger())], content);
+
+        QCOMPARE(c.call("file.read", {{"sandbox", m_sandbox}, {"path", "/root/dir"}}).error().code,
+                 QString("is_a_directory"));
+        QCOMPARE(c.call("file.read", {{"sandbox", m_sandbox}, {"path", "relative"}}).error().code,
+                 QString("bad_request"));
+        QCOMPARE(c.call("file.remove", {{"sandbox", m_sandbox}, {"path", "/root/dir"}}).error().code,
+                 QString("is_a_directory"));
+        QVERIFY(c.call("file.remove", {{"sandbox", m_sandbox}, {"path", "/root/dir"}, {"recursive", true}}));
+        QCOMPARE(c.call("file.stat", {{"sandbox", m_sandbox}, {"path", "/root/dir"}}).error().code,
+                 QString("not_found"));
+        bool written = false;
+        for (const QJsonObject& e : c.events)
+            written = written || (e.value("event") == "file.written" && e.value("path") == "/root/dir/x.txt");
+        QVERIFY(written);
+    }
+
+    void bigTransfersStayBounded() {
+        Client c(endpoint());
+        QVERIFY(c.waitReady());
+        const qint64 rssBefore = m_service->serviceRssKiB();
+        qint64 peak = rssBefore;
+        // 200 MiB up (the tiny image's disk is 256 MiB), streamed against the window.
+        const qint64 upTotal = 200LL * 1024 * 1024;
+        qint64 sent = 0, credit = 0;
+        quint32 channel = 0;
+        std::optional<Result<QJsonObject>> done;
+        connect(&c.api, &ApiClient::fileMessage, this, [&](const QJsonObject& m) {
+            if (m.value("type") == "file.ready") {
+                channel = quint32(m.value("channel").toInteger());
+                credit = m.value("window").toInteger();
+            } else if (quint32(m.value("channel").toInteger()) == channel) {
+                credit += m.value("bytes").toInteger();
+            }
+            const QByteArray chunk(64 * 1024, 'u');
+            while (credit >= chunk.size() && sent < upTotal) {
+                c.api.sendData(api::DataKind::File, channel, chunk);
+                sent += chunk.size();
+                credit -= chunk.size();
+            }
+            if (sent == upTotal) {
+                c.api.sendData(api::DataKind::File, channel, {});
+                sent = upTotal + 1;
+            }
+        });
+        c.api.request("file.write", {{"sandbox", m_sandbox}, {"path", "/root/big"}},
+                      [&](Result<QJsonObject> r) { done = r; });
+        QVERIFY(QTest::qWaitFor([&] {
+            peak = std::max(peak, m_service->serviceRssKiB());
+            return done.has_value();
+        }, 240000));
+        QVERIFY2(*done, qPrintable(done->ok() ? QString() : done->error().message));
+        QCOMPARE(done->value()["size"].toInteger(), upTotal);
+        QVERIFY(c.call("file.remove", {{"sandbox", m_sandbox}, {"path", "/root/big"}}));
+
+        // 1 GiB down, from a sparse file, while this client reads as it goes.
+        QVERIFY(c.runToEnd(m_sandbox, QJsonArray{"truncate", "-s", "1G", "/tmp/sparse"}));
+        qint64 received = 0;
+        connect(&c.api, &ApiClient::data, this, [&](api::DataKind k, quint32, const QByteArray& d) {
+            if (k == api::DataKind::File)
+                received += d.size();
+        });
+        done.reset();
+        c.api.request("file.read", {{"sandbox", m_sandbox}, {"path", "/tmp/sparse"}},
+                      [&](Result<QJsonObject> r) { done = r; });
+        QVERIFY(QTest::qWaitFor([&] {
+            peak = std::max(peak, m_service->serviceRssKiB());
+            return done.has_value();
+        }, 300000));
+        QVERIFY(*done);
+        QCOMPARE(received, 1024LL * 1024 * 1024);
+        QVERIFY2(peak - rssBefore < 64 * 1024,
+                 qPrintable(QString("service grew from %1 to %2 KiB").arg(rssBefore).arg(peak)));
+        QVERIFY(c.runToEnd(m_sandbox, QJsonArray{"rm", "/tmp/sparse"}));
+    }
+
+    void uploadPastTheWindowIsRefused() {
+        Client c(endpoint());
+        QVERIFY(c.waitReady());
+        std::optional<Result<QJsonObject>> done;
+        connect(&c.api, &ApiClient::fileMessage, this, [&](const QJsonObject& m) {
+            // Ignore the 2 MiB window: send 3 MiB, then the end.
+            if (m.value("type") == "file.ready") {
+                const quint32 ch = quint32(m.value("channel").toInteger());
+                for (int i = 0; i < 3; ++i)
+                    c.api.sendData(api::DataKind::File, ch, QByteArray(1024 * 1024, 'x'));
+                c.api.sendData(api::DataKind::File, ch, {});
+            }
+        });
+        // Freeze the guest so that it grants no credit meanwhile: the window is all there is.
+        auto virsh = [&](const QString& verb) {
+            QProcess p;
+            p.start("virsh", {"-q", "-c", "qemu:///session", verb, "vivarium-" + m_sandbox});
+            return p.waitForFinished(30000) && p.exitCode() == 0;
+        };
+        QVERIFY(virsh("suspend"));
+        c.api.request("file.write", {{"sandbox", m_sandbox}, {"path", "/root/flood"}},
+                      [&](Result<QJsonObject> r) { done = r; });
+        const bool answered = QTest::qWaitFor([&] { return done.has_value(); }, 30000);
+        QVERIFY(virsh("resume"));
+        QVERIFY(answered);
+        QVERIFY(!*done);
+        QCOMPARE(done->error().code, QString("flow_violation"));
+        QVERIFY(c.call("sandbox.list", {})); // the connection goes on
     }
 
     void cleanupTestCase() { m_service.reset(); }
