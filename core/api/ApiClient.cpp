@@ -101,7 +101,7 @@ void ApiClient::onText(const QString& message) {
         emit exited(o);
         return;
     }
-    if (type == "run.attached" || type == "run.caught_up") {
+    if (type == "run.attached" || type == "run.caught_up" || type == "run.lagging") {
         emit runMessage(o);
         return;
     }

@@ -49,7 +49,8 @@ signals:
     void event(const QJsonObject& event);
     void data(vivarium::api::DataKind kind, quint32 channel, const QByteArray& bytes);
     void exited(const QJsonObject& exit);
-    // run.attached and run.caught_up: a channel now carries a run / has replayed its past.
+    // run.attached, run.caught_up, run.lagging: a channel now carries a run / has delivered
+    // everything stored so far / fell behind and is being served from the run record.
     void runMessage(const QJsonObject& message);
     // file.ready and file.window: a file transfer's channel and flow credits.
     void fileMessage(const QJsonObject& message);

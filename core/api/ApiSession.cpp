@@ -296,6 +296,10 @@ quint32 ApiSession::attach(Sandbox* sandbox, Run* run) {
     sink.caughtUp = [this, channel] {
         send({{"type", "run.caught_up"}, {"channel", qint64(channel)}});
     };
+    sink.lagging = [this, channel] {
+        // Told, not dropped: what it misses live is replayed from the run record.
+        send({{"type", "run.lagging"}, {"channel", qint64(channel)}});
+    };
     auto* follower = new RunFollower(run, channel, std::move(sink), this);
     m_channels.insert(channel, {sandbox, run, follower});
     m_channelOfRun.insert(run, channel);

@@ -26,6 +26,11 @@ void RunFollower::onOutput(OutputKind kind, const QByteArray& data, qint64 start
         return;
     }
     m_behind = true; // it stays in the log; pump() reads it back
+    if (!m_lagReported) {
+        m_lagReported = true;
+        if (m_sink.lagging)
+            m_sink.lagging();
+    }
 }
 
 void RunFollower::pump() {
@@ -47,8 +52,9 @@ void RunFollower::pump() {
         if (m_cursor >= m_run->outputLogSize())
             m_behind = false;
     }
-    if (!m_behind && !m_caughtUpSent) {
+    if (!m_behind && (!m_caughtUpSent || m_lagReported)) {
         m_caughtUpSent = true;
+        m_lagReported = false;
         if (m_sink.caughtUp)
             m_sink.caughtUp();
     }

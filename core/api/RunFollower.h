@@ -22,7 +22,8 @@ public:
         std::function<bool()> hasRoom;
         std::function<void(OutputKind, const QByteArray&)> data;
         std::function<void()> exited;   // after the last byte
-        std::function<void()> caughtUp; // once: everything stored so far was delivered
+        std::function<void()> caughtUp; // everything stored so far was delivered (after a lag)
+        std::function<void()> lagging;  // fell behind: now served from the stored output
     };
     RunFollower(OutputSource* source, quint32 channel, Sink sink, QObject* parent);
 
@@ -43,6 +44,7 @@ private:
     bool m_behind = false;
     bool m_exitSent = false;
     bool m_caughtUpSent = false;
+    bool m_lagReported = false;
 };
 
 } // namespace vivarium

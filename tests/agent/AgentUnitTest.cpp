@@ -1,7 +1,7 @@
 // The agent's pure pieces, without running the agent: kernel command-line parsing, the
 // passwd/group reader that replaces NSS and its cache, the output queue's ordering rules
-// and byte accounting, and the file
-// jobs' bounds (listing chunk sizes under back-pressure, the removal's depth limit).
+// and byte accounting, and the file jobs' bounds (listing chunk sizes under back-pressure,
+// the removal's depth limit).
 #include "DirectoryListing.h"
 #include "KernelCommandLine.h"
 #include "OutputQueue.h"
@@ -295,7 +295,8 @@ void AgentUnitTest::userCacheSeesChanges() {
     QCOMPARE(first->home, std::string("/home/alice"));
     QCOMPARE(first->groups, (std::vector<gid_t>{1000, 10}));
 
-    // Same size and the old mtime again: only the ctime tells, and it is recent.
+    // Same size and the old mtime again: only the ctime tells (a cache hit cannot be told
+    // from a miss here; what matters is that a changed file is never answered from it).
     QVERIFY(write(p, "alice:x:1000:1000::/home/ALICE:/bin/sh\n"));
     QVERIFY(age(p));
     auto second = cache.resolve("alice");

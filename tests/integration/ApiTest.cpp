@@ -350,7 +350,7 @@ private slots:
 
         // Now the client reads: every byte arrives, then the exit.
         qint64 received = 0;
-        bool exited = false;
+        bool exited = false, lagging = false;
         quint32 channel = 0;
         auto parse = [&] {
             in += slow.readAll();
@@ -381,6 +381,8 @@ private slots:
                         channel = quint32(o.value("channel").toInteger());
                     if (o.value("type") == "exit" && quint32(o.value("channel").toInteger()) == channel)
                         exited = true;
+                    if (o.value("type") == "run.lagging" && quint32(o.value("channel").toInteger()) == channel)
+                        lagging = true;
                 } else if (op == 2 && payload.size() >= 5 && payload[0] == 1) {
                     QCOMPARE(payload.mid(5).count('\0'), payload.size() - 5);
                     received += payload.size() - 5;
@@ -389,6 +391,7 @@ private slots:
         };
         QVERIFY(QTest::qWaitFor([&] { parse(); return exited; }, 240000));
         QCOMPARE(received, total);
+        QVERIFY2(lagging, "the stalled client was not told it fell behind");
     }
 
     void twoHundredSubscribedConnections() {
