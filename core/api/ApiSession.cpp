@@ -367,29 +367,17 @@ void ApiSession::handleCreate(qint64 id, const QJsonObject& req) {
         this);
 }
 
-void ApiSession::handleStart(qint64 id, const QJsonObject& req) {
-    auto s = sandboxArg(req);
-    if (!s)
-        return fail(id, s.error());
-    QPointer<ApiSession> self(this);
-    QPointer<Sandbox> sb(s.value());
-    s.value()->start([self, sb, id](Status st) {
-        if (!self)
-            return;
-        if (!st)
-            self->fail(id, st.error());
-        else if (sb)
-            self->reply(id, {{"sandbox", sb->toJson()}});
-    });
-}
+void ApiSession::handleStart(qint64 id, const QJsonObject& req) { lifecycle(id, req, &Sandbox::start); }
 
-void ApiSession::handleStop(qint64 id, const QJsonObject& req) {
+void ApiSession::handleStop(qint64 id, const QJsonObject& req) { lifecycle(id, req, &Sandbox::stop); }
+
+void ApiSession::lifecycle(qint64 id, const QJsonObject& req, void (Sandbox::*verb)(Sandbox::Done)) {
     auto s = sandboxArg(req);
     if (!s)
         return fail(id, s.error());
     QPointer<ApiSession> self(this);
     QPointer<Sandbox> sb(s.value());
-    s.value()->stop([self, sb, id](Status st) {
+    (s.value()->*verb)([self, sb, id](Status st) {
         if (!self)
             return;
         if (!st)

@@ -14,6 +14,8 @@
 #include <QPointer>
 #include <QSet>
 
+#include <functional>
+
 class QWebSocket;
 
 namespace vivarium {
@@ -57,6 +59,7 @@ private:
     void handleCreate(qint64 id, const QJsonObject& request);
     void handleStart(qint64 id, const QJsonObject& request);
     void handleStop(qint64 id, const QJsonObject& request);
+    void lifecycle(qint64 id, const QJsonObject& request, void (Sandbox::*verb)(std::function<void(Status)>));
     void handleRemove(qint64 id, const QJsonObject& request);
     void handleSubscribe(qint64 id, const QJsonObject& request);
     void handleUnsubscribe(qint64 id, const QJsonObject& request);

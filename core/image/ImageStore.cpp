@@ -49,9 +49,8 @@ void ImageStore::ensure(const QString& image, Progress progress, Done done, QObj
 void ImageStore::runNext() {
     while (!m_queue.empty()) {
         Request& r = m_queue.front();
-        m_steps = pendingSteps(r.image);
-        m_stepIndex = 0;
-        if (m_steps.isEmpty()) {
+        const QList<QStringList> steps = pendingSteps(r.image);
+        if (steps.isEmpty()) {
             finishFront(artifacts(r.image));
             continue;
         }
@@ -68,6 +67,11 @@ void ImageStore::runNext() {
                                   "installed next to vivariumd. Reinstall Vivarium."));
             continue;
         }
+        if (m_stepsTotal == 0) {
+            m_stepsTotal = int(steps.size());
+            m_stepsDone = 0;
+        }
+        m_step = steps.first();
         m_process = new QProcess(this);
         m_process->setProgram(tool);
         m_stderr.clear();
@@ -79,8 +83,9 @@ void ImageStore::runNext() {
                 const QString rest = line.mid(9);
                 const int space = rest.indexOf(' ');
                 const int stepPercent = rest.left(space).toInt();
-                const int overall =
-                    (m_stepIndex * 100 + std::clamp(stepPercent, 0, 100)) / int(m_steps.size());
+                const int overall = std::min(
+                    99, (m_stepsDone * 100 + std::clamp(stepPercent, 0, 100)) /
+                            std::max(1, m_stepsTotal));
                 const QString msg = space > 0 ? rest.mid(space + 1) : QString();
                 for (const Request& q : m_queue)
                     if (q.context && q.progress && q.image == m_queue.front().image)
@@ -93,7 +98,7 @@ void ImageStore::runNext() {
             m_process->deleteLater();
             m_process = nullptr;
             if (st != QProcess::NormalExit || code != 0) {
-                const QString step = m_steps.value(m_stepIndex).value(0);
+                const QString step = m_step.value(0);
                 finishFront(makeError("image_build_failed",
                                       QString("Building the guest %1 failed (exit %2). See the "
                                               "detail; fix it and try again.")
@@ -105,22 +110,23 @@ void ImageStore::runNext() {
             }
             // Recompute what is still missing; a step that "succeeded" without producing
             // its artifact would repeat forever, so that is an error.
-            const QStringList done = m_steps.value(m_stepIndex);
-            if (pendingSteps(m_queue.front().image).value(0) == done) {
+            ++m_stepsDone;
+            if (pendingSteps(m_queue.front().image).value(0) == m_step) {
                 finishFront(makeError("image_build_failed",
-                                      "The guest " + done.value(0) +
+                                      "The guest " + m_step.value(0) +
                                           " step finished without producing its output."));
             }
             runNext();
         });
-        qCInfo(lcImage) << "building:" << m_steps.at(m_stepIndex).join(' ');
-        m_process->setArguments(m_steps.at(m_stepIndex));
+        qCInfo(lcImage) << "building:" << m_step.join(' ');
+        m_process->setArguments(m_step);
         m_process->start();
         return;
     }
 }
 
 void ImageStore::finishFront(Result<GuestArtifacts> result) {
+    m_stepsTotal = 0;
     Request r = std::move(m_queue.front());
     m_queue.pop_front();
     if (r.context)

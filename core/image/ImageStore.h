@@ -51,8 +51,9 @@ private:
 
     std::deque<Request> m_queue;
     QProcess* m_process = nullptr;
-    QList<QStringList> m_steps;
-    int m_stepIndex = 0;
+    QStringList m_step;    // the vivarium-image arguments running now
+    int m_stepsDone = 0;   // for the front request, to scale progress over all its steps
+    int m_stepsTotal = 0;  // 0: the front request has not started building
     QByteArray m_stderr;
 };
 
