@@ -42,11 +42,11 @@ Endpoint ApiClient::localEndpoint() {
         e.url = QUrl(QString::fromLocal8Bit(url));
         e.explicitUrl = true;
     } else {
+        // The local service writes where it listens; no file means it is not running (a
+        // service on the default port may belong to someone else, so it is not guessed).
         QFile f(Paths::endpointFile());
         if (f.open(QIODevice::ReadOnly))
             e.url = QUrl(QString::fromUtf8(f.readAll()).trimmed());
-        if (!e.url.isValid() || e.url.isEmpty())
-            e.url = QUrl(QString("ws://127.0.0.1:%1").arg(api::kDefaultPort));
     }
     if (const QByteArray token = qgetenv("VIVARIUM_TOKEN"); !token.isEmpty()) {
         e.token = QString::fromLocal8Bit(token).trimmed();
@@ -59,6 +59,11 @@ Endpoint ApiClient::localEndpoint() {
 }
 
 void ApiClient::open(const Endpoint& endpoint) {
+    if (!endpoint.url.isValid() || endpoint.url.isEmpty()) {
+        QMetaObject::invokeMethod(
+            this, [this] { emit failed("no local vivariumd is running"); }, Qt::QueuedConnection);
+        return;
+    }
     QNetworkRequest request(endpoint.url);
     request.setRawHeader("Authorization", "Bearer " + endpoint.token.toLatin1());
     m_socket.open(request);

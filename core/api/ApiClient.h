@@ -20,6 +20,7 @@ struct Endpoint {
     QUrl url;
     QString token;
     bool explicitUrl = false; // from VIVARIUM_URL: never auto-start a local service for it
+    // Empty url: no local service is running (no endpoint file).
 };
 
 class ApiClient : public QObject {

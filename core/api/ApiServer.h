@@ -42,6 +42,7 @@ public:
 private:
     void onNewConnection();
     QString refusal(const QNetworkRequest& request, std::optional<Scope>& scope) const;
+    QString authenticate(const QNetworkRequest& request, std::optional<Scope>& scope) const;
 
     SandboxManager* m_manager;
     TokenStore* m_tokens;

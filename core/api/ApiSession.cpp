@@ -81,10 +81,16 @@ ApiSession::~ApiSession() {
                 sb->cancelFile(f, makeError("cancelled", "The client went away."));
             f->deleteLater();
         }
-    // Runs outlive the connection that started them; only stdin it held open is closed.
+    // Runs outlive the connection that started them; only stdin it held open is closed,
+    // and only for runs it started (a watcher going away must not end someone's input).
     for (const Channel& c : std::as_const(m_channels))
-        if (c.sandbox && c.run && !c.run->finished())
+        if (c.sandbox && c.run && !c.run->finished() && m_started.contains(c.run))
             c.sandbox->writeStdin(c.run->seq(), {});
+}
+
+void ApiSession::close(const QString& why) {
+    fail(-1, makeError("unauthorized", why));
+    m_socket->close(QWebSocketProtocol::CloseCodePolicyViolated, why.left(120));
 }
 
 void ApiSession::send(const QJsonObject& message) {
@@ -306,6 +312,7 @@ quint32 ApiSession::attach(Sandbox* sandbox, Run* run) {
     connect(run, &QObject::destroyed, this, [this, channel, run, follower] {
         m_channels.remove(channel);
         m_channelOfRun.remove(run);
+        m_started.remove(run);
         follower->deleteLater();
     });
     QJsonObject o = runJson(sandbox, run);
@@ -468,6 +475,7 @@ void ApiSession::handleExec(qint64 id, const QJsonObject& req) {
         return fail(id, run.error());
     Sandbox* sandbox = s.value();
     Run* r = run.value();
+    m_started.insert(r);
     const quint32 channel = attach(sandbox, r);
     reply(id, {{"run", qint64(r->seq())}, {"channel", qint64(channel)}, {"sandbox", sandbox->id()}});
     if (!req.value("stdin").toBool(false))
@@ -681,9 +689,14 @@ void ApiSession::handleTokenRevoke(qint64 id, const QJsonObject& req) {
         return fail(id, st.error());
     if (!req.value("token_id").isString())
         return fail(id, badField("token_id", "a token id"));
-    if (auto st = m_tokens->revoke(req.value("token_id").toString()); !st)
+    const QString tokenId = req.value("token_id").toString();
+    if (auto st = m_tokens->revoke(tokenId); !st)
         return fail(id, st.error());
     reply(id, {});
+    // A revoked token stops working now, not at its next connection.
+    for (ApiSession* other : parent()->findChildren<ApiSession*>(Qt::FindDirectChildrenOnly))
+        if (other->scope().tokenId == tokenId)
+            other->close("token " + tokenId + " was revoked");
 }
 
 } // namespace vivarium

@@ -32,6 +32,9 @@ public:
     ApiSession(QWebSocket* socket, SandboxManager* manager, TokenStore* tokens, Scope scope,
                QObject* parent);
     ~ApiSession() override;
+    const Scope& scope() const { return m_scope; }
+    // Ends the connection (e.g. its token was revoked).
+    void close(const QString& why);
 
 private:
     using Handler = void (ApiSession::*)(qint64 id, const QJsonObject& request);
@@ -91,6 +94,7 @@ private:
     QHash<quint32, Channel> m_channels;
     QHash<const Run*, quint32> m_channelOfRun;
     QSet<QString> m_subscribed; // sandbox ids whose runs this client follows
+    QSet<const Run*> m_started;  // runs this client started: its stdin to close when it goes
     struct Upload {
         QPointer<Sandbox> sandbox;
         QPointer<FileStream> file;

@@ -23,7 +23,8 @@ Status Service::start() {
     QString listen = m_options.listen;
     if (listen.isEmpty())
         listen = QString::fromLocal8Bit(qgetenv("VIVARIUM_LISTEN"));
-    if (listen.isEmpty())
+    const bool defaultAddress = listen.isEmpty();
+    if (defaultAddress)
         listen = QString("127.0.0.1:%1").arg(api::kDefaultPort);
     const int colon = listen.lastIndexOf(':');
     bool portOk = false;
@@ -60,8 +61,17 @@ Status Service::start() {
         server.allowedOrigins += QString::fromLocal8Bit(o).split(',', Qt::SkipEmptyParts);
     server.tlsCertificate = m_options.tlsCertificate;
     server.tlsKey = m_options.tlsKey;
-    if (auto s = m_server->listen(server); !s)
-        return s;
+    if (auto s = m_server->listen(server); !s) {
+        // The default port taken (another user's service, say) is no reason not to run:
+        // local clients find the service through the endpoint file whatever its port.
+        if (!defaultAddress)
+            return s;
+        qCWarning(lcApi) << "port" << api::kDefaultPort << "is taken; listening on a free port";
+        m_server = std::make_unique<ApiServer>(m_manager.get(), m_tokens.get());
+        server.port = 0;
+        if (auto again = m_server->listen(server); !again)
+            return again;
+    }
     QSaveFile endpoint(Paths::endpointFile());
     if (!endpoint.open(QIODevice::WriteOnly))
         return makeError("io_error", "Cannot write " + Paths::endpointFile());

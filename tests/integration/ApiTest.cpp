@@ -205,6 +205,26 @@ private slots:
         QCOMPARE(c.exitOf(ch4)->value("signal").toInt(), 9);
     }
 
+    void aWatcherLeavingDoesNotCloseSomeoneElsesStdin() {
+        Client runner(endpoint());
+        QVERIFY(runner.waitReady());
+        auto r = runner.call("exec", {{"sandbox", m_sandbox}, {"argv", QJsonArray{"cat"}}, {"stdin", true}});
+        QVERIFY(r);
+        const quint32 ch = quint32(r->value("channel").toInteger());
+        {
+            Client watcher(endpoint());
+            QVERIFY(watcher.waitReady());
+            QVERIFY(watcher.call("run.attach", {{"sandbox", m_sandbox}, {"run", r->value("run")}}));
+        } // the watcher disconnects here
+        Client probe(endpoint()); // a round trip later, the watcher's close has been handled
+        QVERIFY(probe.waitReady() && probe.call("sandbox.list", {}));
+        QVERIFY(!runner.exitOf(ch));
+        runner.api.sendData(ch, "still open\n");
+        runner.api.sendData(ch, {});
+        QVERIFY(QTest::qWaitFor([&] { return runner.exitOf(ch).has_value(); }, 30000));
+        QCOMPARE(runner.out[ch], QByteArray("still open\n"));
+    }
+
     void malformedMessagesGetStableErrors() {
         QWebSocket raw;
         QNetworkRequest req{QUrl(m_service->url())};
@@ -300,6 +320,8 @@ private slots:
         for (const QJsonObject& e : agent.events)
             QVERIFY(!QJsonDocument(e).toJson().contains(otherId.toLatin1()));
         QVERIFY(owner.call("token.revoke", {{"token_id", tok->value("token_id")}}));
+        // The open connection ends with the token, not at its next connect.
+        QVERIFY(QTest::qWaitFor([&] { return !agent.api.isConnected(); }, 10000));
         Client revoked(endpoint(tok->value("token").toString()));
         QSignalSpy failed(&revoked.api, &ApiClient::failed);
         QVERIFY(failed.wait(10000) || failed.size() == 1);

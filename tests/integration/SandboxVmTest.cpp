@@ -10,6 +10,7 @@
 #include <QJsonObject>
 #include <QRandomGenerator>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <csignal>
@@ -163,6 +164,72 @@ private slots:
         const QJsonArray runs = QJsonDocument::fromJson(m_service->viv({"logs", m_id, "--json"}).out).array();
         QCOMPARE(runs.size(), runsBefore + 1);
         QCOMPARE(runs.first().toObject().value("argv").toArray().first().toString(), QString("echo"));
+    }
+
+    void logsReplayAndFollow() {
+        QCOMPARE(exec({"sh", "-c", "echo replayed; echo to-err >&2; exit 4"}).code, 4);
+        const QJsonArray runs = QJsonDocument::fromJson(m_service->viv({"logs", m_id, "--json"}).out).array();
+        const QString last = QString::number(runs.last().toObject().value("run").toInteger());
+        const VivResult replay = m_service->viv({"logs", m_id, last});
+        QCOMPARE(replay.code, 4); // the run's own status
+        QCOMPARE(replay.out, QByteArray("replayed\n"));
+        QCOMPARE(replay.err, QByteArray("to-err\n"));
+        // --follow on a live run: its output so far, then the rest as it comes, then its end.
+        std::unique_ptr<QProcess> running(
+            m_service->startViv({"exec", m_id, "--", "sh", "-c", "echo early; read x; echo late"}, nullptr));
+        QVERIFY(running->waitForStarted());
+        QByteArray got;
+        QTRY_VERIFY_WITH_TIMEOUT((got += running->readAllStandardOutput()).contains("early"), 30000);
+        const QJsonArray now = QJsonDocument::fromJson(m_service->viv({"logs", m_id, "--json"}).out).array();
+        const QString live = QString::number(now.last().toObject().value("run").toInteger());
+        std::unique_ptr<QProcess> follower(m_service->startViv({"logs", m_id, live, "--follow"}, nullptr));
+        QByteArray followed;
+        QTRY_VERIFY_WITH_TIMEOUT((followed += follower->readAllStandardOutput()).contains("early"), 30000);
+        running->write("go\n");
+        QVERIFY(running->waitForBytesWritten(5000)); // blocking on the follower below runs no event loop
+        running->closeWriteChannel();
+        QVERIFY(follower->waitForFinished(30000));
+        followed += follower->readAllStandardOutput();
+        QCOMPARE(followed, QByteArray("early\nlate\n"));
+        QVERIFY(running->waitForFinished(30000));
+        QCOMPARE(follower->exitCode(), 0);
+    }
+
+    void copyFilesBothWays() {
+        QTemporaryDir dir;
+        QFile local(dir.filePath("in.bin"));
+        QVERIFY(local.open(QIODevice::WriteOnly));
+        QByteArray data(3 * 1024 * 1024 + 5, Qt::Uninitialized);
+        for (auto& c : data)
+            c = char(QRandomGenerator::global()->bounded(256));
+        local.write(data);
+        local.close();
+        local.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadGroup);
+        QCOMPARE(m_service->viv({"cp", local.fileName(), m_id + ":/root/copied.bin"}).code, 0);
+        const VivResult ls = exec({"stat", "-c", "%a %s", "/root/copied.bin"});
+        QCOMPARE(ls.out.trimmed(), QByteArray("740 ") + QByteArray::number(data.size()));
+        QCOMPARE(m_service->viv({"cp", m_id + ":/root/copied.bin", dir.filePath("out.bin")}).code, 0);
+        QFile back(dir.filePath("out.bin"));
+        QVERIFY(back.open(QIODevice::ReadOnly));
+        QVERIFY(back.readAll() == data);
+        QCOMPARE(int(back.permissions() & 0x7777), int(local.permissions() & 0x7777));
+        const VivResult missing = m_service->viv({"cp", m_id + ":/no/such/file", dir.filePath("x")});
+        QCOMPARE(missing.code, 125);
+        QVERIFY(missing.err.contains("No such file"));
+        QVERIFY(!QFile::exists(dir.filePath("x")) && !QFile::exists(dir.filePath("x.viv-part")));
+    }
+
+    void scopedTokenFromTheCommandLine() {
+        const VivResult made = m_service->viv({"token", "create", "--sandbox", m_id});
+        QCOMPARE(made.code, 0);
+        const QString token = QString::fromUtf8(made.out).trimmed();
+        QVERIFY(token.startsWith("vivs_"));
+        const VivResult ls = m_service->viv({"ls", "--json"}, {}, 30000, {"VIVARIUM_TOKEN=" + token});
+        QCOMPARE(QJsonDocument::fromJson(ls.out).array().size(), 1);
+        const VivResult create = m_service->viv({"create", "--template", "tiny"}, {}, 30000,
+                                                {"VIVARIUM_TOKEN=" + token});
+        QCOMPARE(create.code, 125);
+        QVERIFY(create.err.contains("owner"));
     }
 
     void wrongTokenIsRefused() {
