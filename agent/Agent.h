@@ -24,6 +24,7 @@
 #include "Result.h"
 #include "ShutdownAction.h"
 #include "UniqueFd.h"
+#include "UserAccount.h"
 
 #include <sys/types.h>
 
@@ -59,7 +60,10 @@ private:
     Status setUp();
     void watch(int fd, std::uint64_t token, std::uint32_t events);
     void onEvent(std::uint64_t token, std::uint32_t events);
-    bool pump();
+    // Moves everything that can move, except that the output queue is written by run().
+    void pump();
+    // After the queue was written: is work left that no new event will announce?
+    bool workLeft() const;
     bool acceptHost();
     bool flushOutput();
     bool readChannel();
@@ -112,9 +116,12 @@ private:
     bool m_listenReady = false;
     bool m_channelReadable = false;
     bool m_channelWritable = false;
-    bool m_hostSeen = false;     // port: bytes went through since the host last went away
-    bool m_awaitingSync = false; // a host reconnected: send nothing before its Sync
+    bool m_hostSeen = false;       // port: bytes went through since the host last went away
+    bool m_awaitingSync = false;   // a host reconnected: send nothing before its Sync
+    bool m_waitingForRoom = false; // last pump: a download or job waits for queue room
+    bool m_jobProgressed = false;  // last pump: a job did work and has more
     std::optional<ShutdownAction> m_stop;
+    UserAccountCache m_accounts;
 };
 
 } // namespace vivarium::agent

@@ -1,9 +1,13 @@
-// See ExecSession.h. The child side runs between fork and exec in a single-threaded
-// process, so it may allocate, but it touches only what the parent prepared.
+// See ExecSession.h. The child is started with clone(CLONE_VM | CLONE_VFORK), as glibc's
+// posix_spawn does: it runs on its own small stack in the agent's memory while the agent is
+// suspended, until it execs or exits. Under TCG a fork's page-table copy and the copy-on-write
+// faults that follow it in both processes were the larger part of an exec's cost. So the
+// child side may only make system calls on what the parent prepared: no allocation, no
+// locks, no stdio; it reports a failure by writing into the parent's memory.
 #include "ExecSession.h"
 
 #include <fcntl.h>
-#include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
@@ -29,11 +33,18 @@ namespace {
 
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-// What the child reports through the exec-error pipe before it gives up.
-enum class ChildStage : int { Setup = 1, Credentials = 2, Directory = 3, Exec = 4 };
+// A pipe that once filled up is grown to this, so a bulk writer blocks less often and the
+// agent reads (and sends) in large chunks. Small outputs never pay for the resize. A full
+// pipe is kernel memory the agent does not account for, so only a few sessions get one.
+constexpr int kBulkPipeSize = 1024 * 1024;
+constexpr int kMaxGrownPipes = 8;
+int g_grownPipes = 0; // sessions holding a grown pipe (the agent is single-threaded)
+
+// What the child reports before it gives up.
+enum class ChildStage : int { None = 0, Setup = 1, Credentials = 2, Directory = 3, Exec = 4 };
 struct ChildFailure {
-    ChildStage stage;
-    int error;
+    ChildStage stage = ChildStage::None;
+    int error = 0;
 };
 
 // Everything the child needs, prepared in the parent so the child only makes system calls.
@@ -50,60 +61,83 @@ struct ChildPlan {
     bool dieWithAgent = false;
     bool pty = false;
     int stdinFd = -1, stdoutFd = -1, stderrFd = -1, ptySlave = -1;
-    int errorPipe = -1;
+    const sigset_t* resetSignals = nullptr; // dispositions exec would keep (SIG_IGN) or that
+                                            // must not run on the shared memory (handlers)
+    ChildFailure* failure = nullptr;        // in the parent's memory (CLONE_VM)
 };
 
 bool hasNul(const std::string& s) {
     return s.find('\0') != std::string::npos;
 }
 
-[[noreturn]] void childFail(int pipe, ChildStage stage, int error) {
-    const ChildFailure f{stage, error};
-    // Best effort: if the parent is gone there is nobody to tell.
-    [[maybe_unused]] ssize_t n = ::write(pipe, &f, sizeof f);
+// The signals whose disposition is not SIG_DFL. The agent sets its dispositions once at
+// start-up (Pid1, Agent::setUp), before any exec, so they are read once instead of asking
+// the kernel about all 64 signals in every child.
+const sigset_t& signalsToReset() {
+    static const sigset_t set = [] {
+        sigset_t s;
+        sigemptyset(&s);
+        for (int sig = 1; sig < NSIG; ++sig) {
+            struct sigaction sa {};
+            if (::sigaction(sig, nullptr, &sa) == 0 && sa.sa_handler != SIG_DFL)
+                sigaddset(&s, sig);
+        }
+        return s;
+    }();
+    return set;
+}
+
+[[noreturn]] void childFail(const ChildPlan& p, ChildStage stage, int error) {
+    p.failure->stage = stage;
+    p.failure->error = error;
     ::_exit(127);
 }
 
 [[noreturn]] void runChild(const ChildPlan& p) {
-    // The agent blocks SIGCHLD (for its signalfd) and ignores SIGPIPE, and as PID 1 also
-    // SIGTERM/SIGINT/SIGHUP; ignored dispositions and the mask survive exec, so reset them.
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
+    // The parent blocked every signal around clone, so no handler can run on the shared
+    // memory before exec. Ignored dispositions survive exec and the agent ignores SIGPIPE
+    // (as PID 1 also SIGTERM/SIGINT/SIGHUP): reset those; the mask is cleared last.
     for (int sig = 1; sig < NSIG; ++sig)
-        ::signal(sig, SIG_DFL);
+        if (sigismember(p.resetSignals, sig) == 1)
+            ::signal(sig, SIG_DFL);
     // Anything the agent inherited without close-on-exec stays out of the user's process.
     ::syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
 
     if (::setsid() < 0)
-        childFail(p.errorPipe, ChildStage::Setup, errno);
+        childFail(p, ChildStage::Setup, errno);
     if (p.dieWithAgent)
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (p.pty) {
         if (::ioctl(p.ptySlave, TIOCSCTTY, 0) < 0)
-            childFail(p.errorPipe, ChildStage::Setup, errno);
+            childFail(p, ChildStage::Setup, errno);
         for (int fd = 0; fd < 3; ++fd)
             if (::dup2(p.ptySlave, fd) < 0)
-                childFail(p.errorPipe, ChildStage::Setup, errno);
+                childFail(p, ChildStage::Setup, errno);
     } else {
         // All sources are >= 3 (the agent keeps 0-2 occupied), so no dup2 clobbers another.
         if (::dup2(p.stdinFd, 0) < 0 || ::dup2(p.stdoutFd, 1) < 0 || ::dup2(p.stderrFd, 2) < 0)
-            childFail(p.errorPipe, ChildStage::Setup, errno);
+            childFail(p, ChildStage::Setup, errno);
     }
 
     if (p.switchCredentials) {
-        if (::setgroups(p.user->groups.size(), p.user->groups.data()) < 0 ||
-            ::setgid(p.user->gid) < 0 || ::setuid(p.user->uid) < 0)
-            childFail(p.errorPipe, ChildStage::Credentials, errno);
+        // Raw system calls: they change this task only. glibc's wrappers may broadcast to
+        // "all threads" of what it believes is the process, which shares our memory.
+        if (::syscall(SYS_setgroups, p.user->groups.size(), p.user->groups.data()) < 0 ||
+            ::syscall(SYS_setgid, p.user->gid) < 0 || ::syscall(SYS_setuid, p.user->uid) < 0)
+            childFail(p, ChildStage::Credentials, errno);
     }
 
     // After the credential switch, so the user's own permissions decide.
     if (!p.cwd.empty()) {
         if (::chdir(p.cwd.c_str()) < 0)
-            childFail(p.errorPipe, ChildStage::Directory, errno);
+            childFail(p, ChildStage::Directory, errno);
     } else if (::chdir(p.fallbackCwd.c_str()) < 0) {
         [[maybe_unused]] int ignored = ::chdir("/");
     }
+
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
 
     // execvp's rules: keep looking past ENOENT/ENOTDIR, remember EACCES, stop on others.
     int error = ENOENT;
@@ -118,12 +152,31 @@ bool hasNul(const std::string& s) {
     }
     if (sawAccess && (error == ENOENT || error == ENOTDIR))
         error = EACCES;
-    childFail(p.errorPipe, ChildStage::Exec, error);
+    childFail(p, ChildStage::Exec, error);
+}
+
+int childMain(void* plan) {
+    runChild(*static_cast<const ChildPlan*>(plan));
+}
+
+// Starts the child and returns once it has exec'd or given up (CLONE_VFORK). The stack is
+// static: the agent is single-threaded and is suspended while the child uses it.
+pid_t spawn(ChildPlan& plan) {
+    alignas(64) static std::uint8_t stack[64 * 1024];
+    sigset_t all, old;
+    sigfillset(&all);
+    ::sigprocmask(SIG_SETMASK, &all, &old);
+    const pid_t pid =
+        ::clone(childMain, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
+    const int cloneError = errno;
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    errno = cloneError;
+    return pid;
 }
 
 bool setNonBlocking(int fd) {
-    const int flags = ::fcntl(fd, F_GETFL);
-    return flags >= 0 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
+    // A fresh pipe end has no other status flags to keep, so no F_GETFL first.
+    return ::fcntl(fd, F_SETFL, O_NONBLOCK) == 0;
 }
 
 Result<std::pair<UniqueFd, UniqueFd>> makePipe() {
@@ -186,6 +239,7 @@ std::string failureMessage(const ChildFailure& f, const protocol::ExecRequest& r
     case ChildStage::Credentials:
         return "cannot switch to user " + plan.user->name + ": " + why;
     case ChildStage::Setup:
+    case ChildStage::None:
         break;
     }
     return "cannot set up the process: " + why;
@@ -261,36 +315,19 @@ Result<std::unique_ptr<ExecSession>> ExecSession::start(std::uint32_t stream, in
         plan.stdoutFd = childOut.get();
         plan.stderrFd = childErr.get();
     }
-    auto report = makePipe();
-    if (!report)
-        return fail(report.error());
-    plan.errorPipe = report->second.get();
-
-    const pid_t pid = ::fork();
+    ChildFailure failure;
+    plan.failure = &failure;
+    plan.resetSignals = &signalsToReset();
+    const pid_t pid = spawn(plan);
     if (pid < 0)
-        return fail(errnoError(errno, "fork"));
-    if (pid == 0)
-        runChild(plan);
+        return fail(errnoError(errno, "clone"));
 
     // The child's ends must close here, or EOF on stdout and EIO on the pty never come.
     childIn.reset();
     childOut.reset();
     childErr.reset();
     slave.reset();
-    report->second.reset();
-    ChildFailure failure{};
-    std::size_t got = 0;
-    while (got < sizeof failure) {
-        // Blocks only until the child's exec (or its failure): the pipe is close-on-exec.
-        const ssize_t n = ::read(report->first.get(), reinterpret_cast<char*>(&failure) + got,
-                                 sizeof failure - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += std::size_t(n);
-    }
-    if (got == sizeof failure) {
+    if (failure.stage != ChildStage::None) {
         int status = 0;
         while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
         }
@@ -309,6 +346,8 @@ Result<std::unique_ptr<ExecSession>> ExecSession::start(std::uint32_t stream, in
 }
 
 ExecSession::~ExecSession() {
+    if (m_grown)
+        --g_grownPipes;
     if (!m_reaped && m_pid > 0)
         kill();
     closeEndpoint(m_stdin);
@@ -415,11 +454,22 @@ bool ExecSession::readInto(UniqueFd& fd, FrameType type, bool& ready, bool& done
     bool moved = false;
     // A few chunks per pass keeps one chatty process from starving the others.
     for (int i = 0; i < 4 && !done && ready && out.bytes() < queueLimit; ++i) {
-        std::uint8_t buffer[protocol::kDataChunk];
-        const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+        // Straight into the queue: the frame's bytes are then written to the host as they are.
+        const auto room = out.beginFrame(type, m_stream, protocol::kDataChunk);
+        const ssize_t n = ::read(fd.get(), room.data(), room.size());
+        out.commitFrame(n > 0 ? std::size_t(n) : 0);
         if (n > 0) {
-            out.push(type, m_stream, std::span<const std::uint8_t>(buffer, std::size_t(n)));
             moved = true;
+            // A full chunk means a full default pipe: a bulk writer. A larger pipe lets it
+            // write on while the agent sends, and the agent then reads whole chunks.
+            if (std::size_t(n) == room.size() && !m_pty && !m_growTried &&
+                g_grownPipes < kMaxGrownPipes) {
+                m_growTried = true;
+                if (::fcntl(fd.get(), F_SETPIPE_SZ, kBulkPipeSize) >= 0) {
+                    m_grown = true;
+                    ++g_grownPipes;
+                }
+            }
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -451,6 +501,13 @@ bool ExecSession::pumpOutput(OutputQueue& out, std::size_t queueLimit) {
             readInto(m_stderr, FrameType::Stderr, m_stderrReady, m_stderrDone, out, queueLimit) ||
             moved;
     return moved;
+}
+
+bool ExecSession::hasPendingWork(std::size_t queueBytes, std::size_t queueLimit) const {
+    const bool stdinWork = !m_stdinGone && m_stdinReady && m_stdinOffset < m_stdinBuffer.size();
+    const bool outputWork = queueBytes < queueLimit && ((!m_stdoutDone && m_stdoutReady) ||
+                                                        (!m_pty && !m_stderrDone && m_stderrReady));
+    return stdinWork || outputWork;
 }
 
 void ExecSession::reaped(int waitStatus) {

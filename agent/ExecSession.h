@@ -1,5 +1,5 @@
-// One process started by an Exec frame, from fork to its Exit frame: its stdio (three pipes,
-// or a pty), the stdin bytes the host sent that the process has not read yet, and its exit
+// One process started by an Exec frame, from its start to its Exit frame: its stdio (three
+// pipes, or a pty), the stdin bytes the host sent that the process has not read yet, and its exit
 // status. It turns the process's output into Stdout/Stderr frames and stdin progress into
 // Window frames on the agent's OutputQueue. It does not reap (the agent reaps every child
 // and hands this session its status) and it never blocks: every descriptor is non-blocking
@@ -31,8 +31,9 @@ public:
         bool dieWithAgent = false;      // test mode: the process must not outlive the agent
     };
 
-    // Forks and execs. An exec that fails in the child (missing binary, bad cwd) is reported
-    // through a close-on-exec pipe and comes back as Error{"exec_failed"}; no process is left.
+    // Starts the process (clone with CLONE_VM|CLONE_VFORK, then exec). An exec that fails in
+    // the child (missing binary, bad cwd) is reported back to the agent and comes back as
+    // Error{"exec_failed"}; no process is left.
     static Result<std::unique_ptr<ExecSession>> start(std::uint32_t stream, int epollFd,
                                                       const protocol::ExecRequest& request,
                                                       const UserAccount& user,
@@ -65,6 +66,10 @@ public:
     // Reads output while the queue holds less than `queueLimit` bytes (back-pressure).
     bool pumpOutput(OutputQueue& out, std::size_t queueLimit);
 
+    // Work that can go on without a new event: an endpoint known to be ready still has
+    // bytes to move (a pass stops after a few chunks).
+    bool hasPendingWork(std::size_t queueBytes, std::size_t queueLimit) const;
+
     bool running() const { return !m_reaped; }
     // Reaped and its output drained: time to send Exit.
     bool finished() const { return m_reaped && m_stdoutDone && m_stderrDone; }
@@ -92,6 +97,8 @@ private:
     bool m_stderrReady = true;
     bool m_stdoutDone = false;
     bool m_stderrDone = false;
+    bool m_growTried = false; // a pipe was found full once: grow it (once per session)
+    bool m_grown = false;     // and it was grown, so it counts against the agent's budget
 
     std::vector<std::uint8_t> m_stdinBuffer;
     std::size_t m_stdinOffset = 0;

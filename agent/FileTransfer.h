@@ -25,6 +25,10 @@ public:
     static Result<std::unique_ptr<FileTransfer>>
     openForRead(std::uint32_t stream, const protocol::FileRequest& request, OutputQueue& out);
 
+    ~FileTransfer();
+    FileTransfer(const FileTransfer&) = delete;
+    FileTransfer& operator=(const FileTransfer&) = delete;
+
     Direction direction() const { return m_direction; }
     const std::string& path() const { return m_path; }
 
@@ -45,6 +49,7 @@ private:
     Direction m_direction;
     std::string m_path;
     UniqueFd m_fd;
+    std::string m_tempPath; // upload being written beside m_path until finish() renames it
 };
 
 } // namespace vivarium::agent

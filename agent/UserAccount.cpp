@@ -2,8 +2,10 @@
 #include "UserAccount.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 
@@ -121,6 +123,50 @@ Result<UserAccount> UserAccount::resolve(std::string_view spec, const std::strin
             }
     });
     return std::move(*found);
+}
+
+UserAccountCache::UserAccountCache(std::string passwdPath, std::string groupPath)
+    : m_passwdPath(std::move(passwdPath)), m_groupPath(std::move(groupPath)) {}
+
+bool UserAccountCache::Stamp::operator==(const Stamp& o) const {
+    return exists == o.exists && dev == o.dev && ino == o.ino && size == o.size &&
+           mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec &&
+           ctime.tv_sec == o.ctime.tv_sec && ctime.tv_nsec == o.ctime.tv_nsec;
+}
+
+// The file's identity, or nullopt when it changed too recently to be trusted.
+std::optional<UserAccountCache::Stamp> UserAccountCache::stampOf(const std::string& path) {
+    Stamp s;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return s; // missing: also a state that can be cached
+    s.exists = true;
+    s.dev = st.st_dev;
+    s.ino = st.st_ino;
+    s.size = st.st_size;
+    s.mtime = st.st_mtim;
+    s.ctime = st.st_ctim;
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    if (now.tv_sec - std::max(st.st_mtim.tv_sec, st.st_ctim.tv_sec) < 2)
+        return std::nullopt;
+    return s;
+}
+
+Result<UserAccount> UserAccountCache::resolve(std::string_view spec) {
+    const auto passwd = stampOf(m_passwdPath);
+    const auto group = stampOf(m_groupPath);
+    if (m_account && passwd && group && spec == m_spec && *passwd == m_passwd && *group == m_group)
+        return *m_account;
+    auto account = UserAccount::resolve(spec, m_passwdPath, m_groupPath);
+    m_account.reset();
+    if (account && passwd && group) {
+        m_spec = std::string(spec);
+        m_account = *account;
+        m_passwd = *passwd;
+        m_group = *group;
+    }
+    return account;
 }
 
 } // namespace vivarium::agent

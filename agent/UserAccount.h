@@ -7,6 +7,8 @@
 
 #include <sys/types.h>
 
+#include <ctime>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +29,33 @@ struct UserAccount {
     static Result<UserAccount> resolve(std::string_view spec,
                                        const std::string& passwdPath = "/etc/passwd",
                                        const std::string& groupPath = "/etc/group");
+};
+
+// UserAccount::resolve for every exec without reading and parsing both files every time:
+// the last answer is kept while /etc/passwd and /etc/group look unchanged (same inode,
+// size, mtime and ctime). A file changed within the last seconds is read again each time,
+// since a second change inside the timestamps' granularity would look like no change.
+class UserAccountCache {
+public:
+    explicit UserAccountCache(std::string passwdPath = "/etc/passwd",
+                              std::string groupPath = "/etc/group");
+    Result<UserAccount> resolve(std::string_view spec);
+
+private:
+    struct Stamp {
+        bool exists = false;
+        dev_t dev = 0;
+        ino_t ino = 0;
+        off_t size = 0;
+        timespec mtime{}, ctime{};
+        bool operator==(const Stamp& o) const;
+    };
+    static std::optional<Stamp> stampOf(const std::string& path);
+
+    std::string m_passwdPath, m_groupPath;
+    std::string m_spec;
+    std::optional<UserAccount> m_account;
+    Stamp m_passwd, m_group;
 };
 
 } // namespace vivarium::agent

@@ -1,4 +1,4 @@
-// The five benchmarks. Each runs our path and its baseline in the same invocation, prints a
+// The benchmarks. Each runs our path and its baseline in the same invocation, prints a
 // table and writes a JSON record; the return value is false when it could not measure.
 #pragma once
 
@@ -17,5 +17,7 @@ bool execRtt(Context& ctx);
 bool throughput(Context& ctx);
 bool memory(Context& ctx);
 bool bootReliability(Context& ctx);
+bool fanOut(Context& ctx);      // FanOut.cpp
+bool apiOverhead(Context& ctx); // ApiOverhead.cpp
 
 } // namespace bench

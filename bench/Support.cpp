@@ -1008,6 +1008,19 @@ Memory processMemory(pid_t pid) {
     return m;
 }
 
+double processCpuMs(pid_t pid) {
+    QFile f(QString("/proc/%1/stat").arg(pid));
+    if (pid <= 0 || !f.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray s = f.readAll();
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    const QList<QByteArray> v = s.mid(s.lastIndexOf(')') + 2).split(' ');
+    if (v.size() < 13)
+        return -1;
+    const double tick = double(sysconf(_SC_CLK_TCK));
+    return (v[11].toDouble() + v[12].toDouble()) * 1000.0 / tick; // utime, stime
+}
+
 pid_t libvirtQemuPid(const QString& domain) {
     for (const QString& dir : {QString("/run/libvirt/qemu"),
                                QDir::homePath() + "/.cache/libvirt/qemu/run"}) {

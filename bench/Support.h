@@ -119,6 +119,7 @@ public:
     QString dataDir() const { return m_data + "/vivarium"; }
     const QList<LogLine>& lines() const { return m_lines; }
     QString logPath() const { return m_logPath; }
+    qint64 pid() const { return m_proc.processId(); }
 
 private:
     void onStderr();
@@ -260,6 +261,9 @@ struct Memory {
     qint64 rssKiB = -1, hwmKiB = -1;
 };
 Memory processMemory(pid_t pid);
+// User + system CPU time a process has used so far, in ms (-1 when unreadable). `self`: this
+// process (all its threads).
+double processCpuMs(pid_t pid);
 pid_t libvirtQemuPid(const QString& domain);
 
 // Runs a program to completion (for qemu-img, vivarium-image); true on exit status 0.

@@ -17,7 +17,7 @@ using namespace bench;
 namespace {
 
 const QStringList kBenchmarks{"cold-start", "exec-rtt", "throughput", "memory",
-                              "boot-reliability"};
+                              "boot-reliability", "fan-out", "api-overhead"};
 
 bool runOne(const QString& name, Context& ctx) {
     if (name == "cold-start")
@@ -28,6 +28,10 @@ bool runOne(const QString& name, Context& ctx) {
         return throughput(ctx);
     if (name == "memory")
         return memory(ctx);
+    if (name == "fan-out")
+        return fanOut(ctx);
+    if (name == "api-overhead")
+        return apiOverhead(ctx);
     return bootReliability(ctx);
 }
 
@@ -56,12 +60,12 @@ int main(int argc, char** argv) {
         "Benchmarks: " + kBenchmarks.join(", ") + ", or all.");
     p.addHelpOption();
     p.addPositionalArgument("benchmark", "cold-start | exec-rtt | throughput | memory | "
-                                         "boot-reliability | all");
-    QCommandLineOption runs("runs", "Runs per side for cold-start and memory (default 5).", "N",
+                                         "boot-reliability | fan-out | api-overhead | all");
+    QCommandLineOption runs("runs", "Runs per side for cold-start and memory, fan-out latency runs (default 5).", "N",
                             "5");
-    QCommandLineOption execRuns("exec-runs", "Execs per side for exec-rtt (default 200).", "N",
+    QCommandLineOption execRuns("exec-runs", "Execs per side for exec-rtt and api-overhead (default 200).", "N",
                                 "200");
-    QCommandLineOption tputRuns("throughput-runs", "Transfers per side (default 5).", "N", "5");
+    QCommandLineOption tputRuns("throughput-runs", "Transfers per side for throughput and fan-out (default 5).", "N", "5");
     QCommandLineOption bytes("bytes", "Bytes per throughput transfer (default 67108864).", "N",
                              "67108864");
     QCommandLineOption boots("boots", "Boots for boot-reliability (default 50).", "N", "50");

@@ -413,14 +413,19 @@ void ApiSession::handleSubscribe(qint64 id, const QJsonObject& req) {
     auto s = sandboxArg(req);
     if (!s)
         return fail(id, s.error());
+    if (req.contains("history") && !req.value("history").isBool())
+        return fail(id, badField("history", "true or false"));
+    // history (default true): every run so far, oldest first, each replayed from its start,
+    // then followed live. false: only runs still going (from their start) and new ones.
+    const bool history = req.value("history").toBool(true);
     Sandbox* sandbox = s.value();
     m_subscribed.insert(sandbox->id());
     reply(id, {{"sandbox", sandbox->toJson()}});
-    // Every run so far, oldest first: each is replayed from the start, then followed live.
     QList<Run*> runs = sandbox->runs();
     std::sort(runs.begin(), runs.end(), [](Run* a, Run* b) { return a->seq() < b->seq(); });
     for (Run* r : runs)
-        attach(sandbox, r);
+        if (history || !r->finished())
+            attach(sandbox, r);
 }
 
 void ApiSession::handleUnsubscribe(qint64 id, const QJsonObject& req) {

@@ -161,12 +161,19 @@ private slots:
             QCOMPARE(qint64(late.out[ch].size() + late.err[ch].size()), r.value("output_bytes").toInteger());
             QCOMPARE(late.exitOf(ch)->value("exit_code").toInt(), r.value("exit_code").toInt());
         }
+        // A subscriber that asks for no history gets only what happens from now on.
+        Client fresh(endpoint());
+        QVERIFY(fresh.waitReady());
+        QVERIFY(fresh.call("sandbox.subscribe", {{"sandbox", m_sandbox}, {"history", false}}));
         // ...then continues live with a run started by someone else.
         Client other(endpoint());
         QVERIFY(other.waitReady());
         QVERIFY(other.call("exec", {{"sandbox", m_sandbox}, {"argv", QJsonArray{"echo", "live"}}}));
         QVERIFY(QTest::qWaitFor([&] { return late.exits.size() == before + 1; }, 30000));
         QCOMPARE(late.out[quint32(late.exits.last().value("channel").toInteger())], QByteArray("live\n"));
+        QVERIFY(QTest::qWaitFor([&] { return fresh.exits.size() == 1; }, 30000));
+        QCOMPARE(fresh.runMessages.first().value("type").toString(), QString("run.attached"));
+        QCOMPARE(fresh.out[quint32(fresh.exits.first().value("channel").toInteger())], QByteArray("live\n"));
     }
 
     void stdinSignalsResizeAndTimeout() {
@@ -367,7 +374,12 @@ private slots:
         QVERIFY(QTest::qWaitFor([&] { return watcher.exits.size() >= 1; }, 10000));
         QVERIFY2(t.elapsed() < 5000, qPrintable(QString::number(t.elapsed())));
         const qint64 rssAfter = m_service->serviceRssKiB();
-        QVERIFY2(rssAfter - rssBefore < 32 * 1024,
+#if defined(__SANITIZE_ADDRESS__)
+        const qint64 bound = 96 * 1024; // ASan keeps freed memory in quarantine for a while
+#else
+        const qint64 bound = 32 * 1024; // 64 MiB went through; unbounded buffering would show
+#endif
+        QVERIFY2(rssAfter - rssBefore < bound,
                  qPrintable(QString("service grew from %1 to %2 KiB").arg(rssBefore).arg(rssAfter)));
 
         // Now the client reads: every byte arrives, then the exit.
