@@ -612,7 +612,12 @@ private slots:
         }, 300000));
         QVERIFY(*done);
         QCOMPARE(received, 1024LL * 1024 * 1024);
-        QVERIFY2(peak - rssBefore < 64 * 1024,
+#if defined(__SANITIZE_ADDRESS__)
+        const qint64 bound = 128 * 1024; // ASan's quarantine holds freed buffers a while
+#else
+        const qint64 bound = 64 * 1024; // 1.2 GiB went through; buffering it would show
+#endif
+        QVERIFY2(peak - rssBefore < bound,
                  qPrintable(QString("service grew from %1 to %2 KiB").arg(rssBefore).arg(peak)));
         QVERIFY(c.runToEnd(m_sandbox, QJsonArray{"rm", "/tmp/sparse"}));
     }
