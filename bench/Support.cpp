@@ -1,5 +1,7 @@
 #include "Support.h"
 
+#include "GuestKernelArgs.h"
+
 #include "GuestMessages.h"
 
 #include <QCoreApplication>
@@ -129,20 +131,8 @@ bool waitUntil(const std::function<bool()>& cond, int timeoutMs) {
 
 // ---- configuration -------------------------------------------------------------------------
 
-QString hostTscKhz() {
-    QFile f("/proc/cpuinfo");
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    static const QRegularExpression re(R"(^cpu MHz\s*:\s*([0-9.]+))",
-                                       QRegularExpression::MultilineOption);
-    const auto m = re.match(QString::fromLatin1(f.readAll()));
-    return m.hasMatch() ? QString::number(qRound64(m.captured(1).toDouble() * 1000)) : QString();
-}
-
 QString Config::guestCmdline(const QString& extra) const {
-    QStringList w{"console=ttyS0", "quiet", "panic=-1", "reboot=t"};
-    if (!tscKhz.isEmpty())
-        w << "tsc_early_khz=" + tscKhz;
+    QStringList w = vivarium::guestKernelArgs(vivarium::Accelerator::Tcg, tscKhz);
     if (!extra.isEmpty())
         w << extra;
     return w.join(' ');
@@ -334,7 +324,7 @@ $B poweroff -f
 } // namespace
 
 bool prepare(Config& c, QString* error) {
-    c.tscKhz = hostTscKhz();
+    c.tscKhz = vivarium::hostTscKhz();
     for (const QString& p : {c.vivariumd, c.imageTool, c.agent})
         if (!QFileInfo(p).isExecutable()) {
             *error = p + " is missing: build the project first";

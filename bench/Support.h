@@ -86,7 +86,6 @@ struct Config {
 // from this build's agent (so the shared one is never rebuilt under the lead's feet), then
 // builds the bench guest (busybox + qemu-ga) initramfs.
 bool prepare(Config& c, QString* error);
-QString hostTscKhz();
 
 // ---- results -------------------------------------------------------------------------------
 

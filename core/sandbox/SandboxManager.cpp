@@ -1,5 +1,6 @@
 #include "SandboxManager.h"
 
+#include "GuestKernelArgs.h"
 #include "Log.h"
 #include "Paths.h"
 
@@ -25,18 +26,6 @@ namespace {
 QString envOr(const char* name, const QString& fallback) {
     const QByteArray v = qgetenv(name);
     return v.isEmpty() ? fallback : QString::fromLocal8Bit(v);
-}
-
-// Under TCG the guest's TSC is the host's; telling the kernel its rate avoids a boot hang
-// in PIT calibration that microvm (no HPET, no PM timer) is prone to (DESIGN.md).
-QString hostTscKhz() {
-    QFile f("/proc/cpuinfo");
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    static const QRegularExpression re(R"(^cpu MHz\s*:\s*([0-9.]+))",
-                                       QRegularExpression::MultilineOption);
-    const auto m = re.match(QString::fromLatin1(f.readAll()));
-    return m.hasMatch() ? QString::number(qRound64(m.captured(1).toDouble() * 1000)) : QString();
 }
 
 QString newId() {
@@ -234,9 +223,7 @@ QString SandboxManager::domainXmlFor(const Sandbox& s) const {
     spec.memoryMiB = s.config().memoryMiB;
     spec.kernel = a.kernel;
     spec.initrd = a.initrd;
-    QStringList cmdline{"console=ttyS0", "quiet", "panic=-1", "reboot=t"};
-    if (m_accelerator == Accelerator::Tcg && !m_tscKhz.isEmpty())
-        cmdline << "tsc_early_khz=" + m_tscKhz;
+    QStringList cmdline = guestKernelArgs(m_accelerator, m_tscKhz);
     QString host = s.config().name;
     host.replace(QRegularExpression("[^A-Za-z0-9-]"), "-");
     cmdline << "vivarium.hostname=" + host.left(63);
