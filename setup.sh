@@ -16,7 +16,7 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 
 PACKAGES=(cmake g++ make pkg-config git
-  qt6-base-dev qt6-websockets-dev libgl-dev nlohmann-json3-dev
+  qt6-base-dev qt6-websockets-dev libqt6svg6 libgl-dev nlohmann-json3-dev
   libvirt-dev libvirt-daemon-system libvirt-clients
   qemu-system-x86 qemu-utils qemu-guest-agent
   busybox-static debootstrap cpio e2fsprogs fakeroot xz-utils zstd kmod binutils
@@ -75,4 +75,8 @@ Vivarium is ready. Try:
 MSG
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   echo "There is no display here, so the desktop app was not started."
+  echo "On a desktop, open it with: $BUILD/bin/vivarium"
+else
+  say "Starting the desktop app"
+  nohup "$BUILD/bin/vivarium" >/dev/null 2>&1 &
 fi

@@ -130,47 +130,12 @@ is started when it is not running. Templates: default (Debian with python3), tin
 
 } // namespace
 
-VivCli::VivCli(QStringList args, QObject* parent) : QObject(parent), m_args(std::move(args)) {
-    connect(&m_client, &ApiClient::ready, this, &VivCli::dispatch);
-    connect(&m_client, &ApiClient::failed, this, [this](const QString& reason) {
-        // Refused (e.g. a wrong token) is final; unreachable may mean "not started yet".
-        if (reason.contains("token") || m_endpoint.explicitUrl) {
-            failWith(makeError("unreachable", QString("Cannot use vivariumd at %1: %2")
-                                                  .arg(m_endpoint.url.toString(), reason)));
-            return;
-        }
-        if (!m_autoStarted) {
-            const QString daemon = QCoreApplication::applicationDirPath() + "/vivariumd";
-            if (!QFileInfo(daemon).isExecutable()) {
-                failWith(makeError("unreachable", "vivariumd is not running and was not found "
-                                                  "next to viv (" + daemon + ")."));
-                return;
-            }
-            err("viv: starting vivariumd…");
-            Paths::ensureDir(Paths::dataDir());
-            QProcess p;
-            p.setProgram(daemon);
-            p.setStandardOutputFile(Paths::dataDir() + "/vivariumd.log", QIODevice::Append);
-            p.setStandardErrorFile(Paths::dataDir() + "/vivariumd.log", QIODevice::Append);
-            p.setStandardInputFile(QProcess::nullDevice());
-            if (!p.startDetached()) {
-                failWith(makeError("unreachable", "Cannot start vivariumd: " + p.errorString()));
-                return;
-            }
-            m_autoStarted = true;
-            m_connectTimer.start();
-        }
-        if (m_connectTimer.elapsed() > 20000) {
-            failWith(makeError("unreachable", "vivariumd did not come up within 20 s; see " +
-                                                  Paths::dataDir() + "/vivariumd.log"));
-            return;
-        }
-        // The service writes its endpoint file once it listens: re-read it each try.
-        QTimer::singleShot(100, this, [this] {
-            m_endpoint = ApiClient::localEndpoint();
-            m_client.open(m_endpoint);
-        });
-    });
+VivCli::VivCli(QStringList args, QObject* parent)
+    : QObject(parent), m_args(std::move(args)), m_connector(&m_client) {
+    connect(&m_connector, &ServiceConnector::connected, this, &VivCli::dispatch);
+    connect(&m_connector, &ServiceConnector::startingService, this,
+            [] { err("viv: starting vivariumd…"); });
+    connect(&m_connector, &ServiceConnector::failed, this, &VivCli::failWith);
     connect(&m_client, &ApiClient::disconnected, this, [this] {
         failWith(makeError("disconnected", "The connection to vivariumd was lost."));
     });
@@ -198,11 +163,7 @@ void VivCli::start() {
     connectService();
 }
 
-void VivCli::connectService() {
-    m_endpoint = ApiClient::localEndpoint();
-    m_connectTimer.start();
-    m_client.open(m_endpoint);
-}
+void VivCli::connectService() { m_connector.connectToService(); }
 
 void VivCli::usage(const QString& problem) {
     err("viv: " + problem + "\n\n" + kUsage);

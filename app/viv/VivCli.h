@@ -5,6 +5,7 @@
 #pragma once
 
 #include "ApiClient.h"
+#include "ServiceConnector.h"
 #include "Terminal.h"
 
 #include <QElapsedTimer>
@@ -52,9 +53,7 @@ private:
     QString m_command;
     QStringList m_command_argv;
     ApiClient m_client;
-    Endpoint m_endpoint;
-    bool m_autoStarted = false;
-    QElapsedTimer m_connectTimer;
+    ServiceConnector m_connector;
     Terminal m_terminal;
     std::unique_ptr<QSocketNotifier> m_stdin;
     quint32 m_channel = 0;

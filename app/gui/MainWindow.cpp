@@ -1,0 +1,371 @@
+#include "MainWindow.h"
+
+#include "NewSandboxDialog.h"
+#include "SandboxModel.h"
+#include "SandboxView.h"
+#include "ServiceConnector.h"
+#include "StateBadgeDelegate.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPointer>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTableView>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace vivarium::gui {
+
+namespace {
+const QStringList kStartable{"stopped", "error"};
+const QStringList kStoppable{"booting", "ready", "error"};
+const QStringList kUnremovable{"creating", "removing"};
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent), m_client(new ApiClient(this)),
+      m_connector(new ServiceConnector(m_client, this)), m_model(new SandboxModel(this)),
+      m_proxy(new QSortFilterProxyModel(this)) {
+    setWindowTitle(tr("Vivarium"));
+    buildActions();
+    buildUi();
+
+    connect(m_connector, &ServiceConnector::connected, this, &MainWindow::onConnected);
+    connect(m_connector, &ServiceConnector::startingService, this, [this] {
+        setConnectionText(tr("Starting vivariumd…"));
+    });
+    connect(m_connector, &ServiceConnector::failed, this, [this](const Error& e) {
+        setConnectionText(tr("Not connected: %1").arg(e.message), true);
+        m_reconnectAction->setEnabled(true);
+        showError(tr("Cannot connect to vivariumd."), e);
+    });
+    connect(m_client, &ApiClient::disconnected, this, [this] {
+        setConnectionText(tr("Disconnected from vivariumd. Press F5 to reconnect."), true);
+        m_reconnectAction->setEnabled(true);
+        m_model->clear();
+        updateActions();
+    });
+    connect(m_client, &ApiClient::event, this, &MainWindow::onEvent);
+    connect(m_model, &SandboxModel::sandboxChanged, this, [this](const QString& id) {
+        if (id == m_view->sandboxId())
+            m_view->showSandbox(m_model->sandbox(id));
+        updateActions();
+    });
+    connect(m_model, &QAbstractItemModel::rowsRemoved, this, [this] {
+        if (m_model->rowOf(m_view->sandboxId()) < 0)
+            m_view->clear();
+        updateActions();
+    });
+    connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
+        m_view->clear();
+        updateActions();
+    });
+    updateActions();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildActions() {
+    m_newAction = new QAction(QIcon::fromTheme("list-add"), tr("&New Sandbox…"), this);
+    m_newAction->setShortcut(QKeySequence::New);
+    m_newAction->setToolTip(tr("Create a sandbox (%1)").arg(QKeySequence(QKeySequence::New).toString(QKeySequence::NativeText)));
+    connect(m_newAction, &QAction::triggered, this, &MainWindow::newSandbox);
+
+    m_startAction = new QAction(QIcon::fromTheme("media-playback-start"), tr("&Start"), this);
+    m_startAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    m_startAction->setToolTip(tr("Start the selected sandboxes (Ctrl+R)"));
+    connect(m_startAction, &QAction::triggered, this,
+            [this] { applyToSelection("sandbox.start", tr("start")); });
+
+    m_stopAction = new QAction(QIcon::fromTheme("media-playback-stop"), tr("S&top"), this);
+    m_stopAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+    m_stopAction->setToolTip(tr("Stop the selected sandboxes (Ctrl+.)"));
+    connect(m_stopAction, &QAction::triggered, this,
+            [this] { applyToSelection("sandbox.stop", tr("stop")); });
+
+    m_deleteAction = new QAction(QIcon::fromTheme("edit-delete"), tr("&Delete…"), this);
+    m_deleteAction->setShortcut(QKeySequence::Delete);
+    // Only while the list has focus: Delete in the filter box edits text.
+    m_deleteAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_deleteAction->setToolTip(tr("Delete the selected sandboxes (Delete)"));
+    connect(m_deleteAction, &QAction::triggered, this, &MainWindow::deleteSelection);
+
+    m_reconnectAction = new QAction(QIcon::fromTheme("view-refresh"), tr("&Reconnect"), this);
+    m_reconnectAction->setShortcut(QKeySequence::Refresh);
+    connect(m_reconnectAction, &QAction::triggered, this, &MainWindow::connectToService);
+
+    m_findAction = new QAction(tr("&Filter"), this);
+    m_findAction->setShortcut(QKeySequence::Find);
+    connect(m_findAction, &QAction::triggered, this, [this] {
+        m_filter->setFocus();
+        m_filter->selectAll();
+    });
+
+    m_quitAction = new QAction(QIcon::fromTheme("application-exit"), tr("&Quit"), this);
+    m_quitAction->setShortcut(QKeySequence::Quit);
+    connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
+}
+
+void MainWindow::buildUi() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_reconnectAction);
+    file->addSeparator();
+    file->addAction(m_quitAction);
+    QMenu* sandbox = menuBar()->addMenu(tr("&Sandbox"));
+    sandbox->addActions({m_newAction, m_startAction, m_stopAction, m_deleteAction});
+    sandbox->addSeparator();
+    sandbox->addAction(m_findAction);
+
+    QToolBar* bar = addToolBar(tr("Sandboxes"));
+    bar->setObjectName("sandboxToolBar");
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    bar->setMovable(false);
+    bar->addActions({m_newAction, m_startAction, m_stopAction, m_deleteAction});
+
+    m_proxy->setSourceModel(m_model);
+    m_proxy->setSortRole(SandboxModel::SortRole);
+    m_proxy->setFilterKeyColumn(-1);
+    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_proxy->setDynamicSortFilter(true);
+
+    m_filter = new QLineEdit(this);
+    m_filter->setPlaceholderText(tr("Filter sandboxes (Ctrl+F)"));
+    m_filter->setClearButtonEnabled(true);
+    m_filter->setAccessibleName(tr("Filter sandboxes"));
+    connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+
+    m_table = new QTableView(this);
+    m_table->setModel(m_proxy);
+    m_table->setItemDelegateForColumn(SandboxModel::State, new StateBadgeDelegate(m_table));
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(SandboxModel::Name, Qt::AscendingOrder);
+    m_table->verticalHeader()->hide();
+    m_table->setWordWrap(false);
+    m_table->setAlternatingRowColors(true);
+    m_table->horizontalHeader()->setSectionResizeMode(SandboxModel::Name, QHeaderView::Stretch);
+    m_table->setColumnWidth(SandboxModel::State, 100);
+    m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_table->addActions({m_newAction, m_startAction, m_stopAction, m_deleteAction});
+    m_table->setAccessibleName(tr("Sandboxes"));
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        updateActions();
+    });
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            &MainWindow::showCurrentSandbox);
+
+    auto* left = new QWidget(this);
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(6, 6, 0, 0);
+    leftLayout->addWidget(m_filter);
+    leftLayout->addWidget(m_table);
+
+    m_view = new SandboxView(this);
+
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    split->addWidget(left);
+    split->addWidget(m_view);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 3);
+    split->setChildrenCollapsible(false);
+    setCentralWidget(split);
+
+    m_connection = new QLabel(this);
+    m_accelerator = new QLabel(this);
+    m_accelerator->hide();
+    statusBar()->addWidget(m_connection, 1);
+    statusBar()->addPermanentWidget(m_accelerator);
+    resize(1280, 800);
+}
+
+void MainWindow::setServiceDir(const QString& dir) { m_connector->setServiceDir(dir); }
+
+void MainWindow::connectToService() {
+    m_reconnectAction->setEnabled(false);
+    setConnectionText(tr("Connecting to vivariumd…"));
+    m_connector->connectToService();
+}
+
+void MainWindow::onConnected() {
+    const QJsonObject hello = m_client->serverHello();
+    m_view->setEndpoint(m_connector->endpoint());
+    setConnectionText(tr("Connected to %1 at %2")
+                          .arg(hello.value("server").toString(),
+                               m_connector->endpoint().url.toString()));
+    setAccelerator(hello.value("accelerator").toString(), hello.value("accelerator_reason").toString());
+    QPointer<MainWindow> self(this);
+    m_client->request("info", {}, [self](Result<QJsonObject> r) {
+        if (!self)
+            return;
+        if (!r) {
+            self->showError(tr("Cannot read the service's templates."), r.error());
+            return;
+        }
+        self->m_templates = r->value("templates").toArray();
+        self->updateActions();
+    });
+    m_client->request("sandbox.list", {}, [self](Result<QJsonObject> r) {
+        if (!self)
+            return;
+        if (!r) {
+            self->showError(tr("Cannot list the sandboxes."), r.error());
+            return;
+        }
+        self->m_model->setSandboxes(r->value("sandboxes").toArray());
+        if (self->m_proxy->rowCount() > 0 && !self->m_table->currentIndex().isValid())
+            self->m_table->selectRow(0);
+        self->m_table->setFocus();
+    });
+}
+
+void MainWindow::onEvent(const QJsonObject& event) {
+    if (event.value("event").toString() == "service.accelerator") {
+        setAccelerator(event.value("accelerator").toString(), event.value("reason").toString());
+        return;
+    }
+    m_model->applyEvent(event);
+}
+
+void MainWindow::setAccelerator(const QString& accelerator, const QString& reason) {
+    if (accelerator == "tcg") {
+        const int size = style()->pixelMetric(QStyle::PM_SmallIconSize);
+        m_accelerator->setText(QStringLiteral("<img src=\"%1\" width=%2 height=%2> <b>%3</b>")
+                                   .arg(":/icons/vivarium/scalable/dialog-warning.svg")
+                                   .arg(size)
+                                   .arg(tr("Running under TCG emulation: guests are not a "
+                                           "security boundary").toHtmlEscaped()));
+    } else if (accelerator == "kvm") {
+        m_accelerator->setText(tr("Accelerator: KVM"));
+    } else {
+        m_accelerator->setText(tr("Accelerator: %1").arg(accelerator).toHtmlEscaped());
+    }
+    m_accelerator->setToolTip(reason);
+    m_accelerator->setVisible(!accelerator.isEmpty());
+}
+
+void MainWindow::setConnectionText(const QString& text, bool problem) {
+    m_connection->setText(text);
+    QFont f = m_connection->font();
+    f.setBold(problem);
+    m_connection->setFont(f);
+}
+
+QString MainWindow::connectionText() const { return m_connection->text(); }
+QString MainWindow::acceleratorText() const { return m_accelerator->text(); }
+
+void MainWindow::showError(const QString& summary, const Error& error) {
+    // One line, with the cause behind "Show Details" (virt-manager's pattern). Not modal,
+    // so events keep flowing while it is open.
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("Vivarium"), summary, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setInformativeText(error.message);
+    if (!error.detail.isEmpty())
+        box->setDetailedText(error.detail);
+    box->open();
+}
+
+QStringList MainWindow::selectedIds() const {
+    QStringList ids;
+    for (const QModelIndex& i : m_table->selectionModel()->selectedRows())
+        ids << i.data(SandboxModel::IdRole).toString();
+    return ids;
+}
+
+bool MainWindow::selectSandbox(const QString& id) {
+    const int row = m_model->rowOf(id);
+    if (row < 0)
+        return false;
+    const QModelIndex index = m_proxy->mapFromSource(m_model->index(row, 0));
+    if (!index.isValid())
+        return false;
+    m_table->selectionModel()->setCurrentIndex(
+        index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    return true;
+}
+
+void MainWindow::showCurrentSandbox() {
+    const QModelIndex current = m_table->currentIndex();
+    m_view->showSandbox(current.isValid() ? m_model->sandbox(current.data(SandboxModel::IdRole).toString())
+                                          : QJsonObject());
+}
+
+void MainWindow::updateActions() {
+    const bool connected = m_client->isConnected();
+    bool canStart = false, canStop = false, canDelete = false;
+    for (const QString& id : selectedIds()) {
+        const QString state = m_model->sandbox(id).value("state").toString();
+        canStart |= kStartable.contains(state);
+        canStop |= kStoppable.contains(state);
+        canDelete |= !kUnremovable.contains(state);
+    }
+    m_newAction->setEnabled(connected && !m_templates.isEmpty());
+    m_startAction->setEnabled(connected && canStart);
+    m_stopAction->setEnabled(connected && canStop);
+    m_deleteAction->setEnabled(connected && canDelete);
+}
+
+void MainWindow::newSandbox() {
+    auto* dialog = new NewSandboxDialog(m_client, m_templates, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { selectSandbox(dialog->createdId()); });
+    dialog->open();
+}
+
+void MainWindow::applyToSelection(const QString& request, const QString& verb) {
+    const QStringList& legal = request == "sandbox.start" ? kStartable : kStoppable;
+    QPointer<MainWindow> self(this);
+    for (const QString& id : selectedIds()) {
+        const QJsonObject s = m_model->sandbox(id);
+        if (!legal.contains(s.value("state").toString()))
+            continue; // a mixed selection: act on those for which the verb is legal
+        const QString name = s.value("name").toString();
+        m_client->request(request, {{"sandbox", id}}, [self, name, verb](Result<QJsonObject> r) {
+            if (self && !r)
+                self->showError(tr("Could not %1 sandbox “%2”.").arg(verb, name), r.error());
+        });
+    }
+}
+
+void MainWindow::deleteSelection() {
+    QStringList ids, names;
+    for (const QString& id : selectedIds()) {
+        const QJsonObject s = m_model->sandbox(id);
+        if (kUnremovable.contains(s.value("state").toString()))
+            continue;
+        ids << id;
+        names << s.value("name").toString();
+    }
+    if (ids.isEmpty())
+        return;
+    const QString question =
+        ids.size() == 1
+            ? tr("Delete sandbox “%1”? Its disk and the records of its runs are deleted too.")
+                  .arg(names.first())
+            : tr("Delete %n sandboxes (%1)? Their disks and the records of their runs are "
+                 "deleted too.", nullptr, int(ids.size()))
+                  .arg(names.join(QStringLiteral(", ")));
+    if (QMessageBox::question(this, tr("Delete Sandbox"), question,
+                              QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) !=
+        QMessageBox::Yes)
+        return;
+    QPointer<MainWindow> self(this);
+    for (int i = 0; i < ids.size(); ++i)
+        m_client->request("sandbox.remove", {{"sandbox", ids[i]}},
+                          [self, name = names[i]](Result<QJsonObject> r) {
+                              if (self && !r)
+                                  self->showError(tr("Could not delete sandbox “%1”.").arg(name),
+                                                  r.error());
+                          });
+}
+
+} // namespace vivarium::gui

@@ -1,0 +1,44 @@
+// "New sandbox": pick a template (from the service's `info`) and an optional name, then
+// create it. The dialog stays open while the service builds images and boots the sandbox,
+// showing its progress, and closes itself once the sandbox is ready; a failure is shown in
+// the dialog so the user can change the name and try again.
+#pragma once
+
+#include <QDialog>
+#include <QJsonArray>
+#include <QPointer>
+
+class QComboBox;
+class QDialogButtonBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+
+namespace vivarium {
+class ApiClient;
+}
+
+namespace vivarium::gui {
+
+class NewSandboxDialog : public QDialog {
+    Q_OBJECT
+public:
+    NewSandboxDialog(ApiClient* client, const QJsonArray& templates, QWidget* parent = nullptr);
+
+    QString createdId() const { return m_createdId; }
+
+private:
+    void create();
+    void setBusy(bool busy);
+
+    QPointer<ApiClient> m_client;
+    QComboBox* m_template;
+    QLineEdit* m_name;
+    QProgressBar* m_progress;
+    QLabel* m_status;
+    QDialogButtonBox* m_buttons;
+    QString m_createdId;
+    bool m_busy = false;
+};
+
+} // namespace vivarium::gui

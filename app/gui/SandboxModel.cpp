@@ -1,0 +1,213 @@
+#include "SandboxModel.h"
+
+namespace vivarium::gui {
+
+namespace {
+QString idOf(const QJsonObject& sandbox) { return sandbox.value("id").toString(); }
+} // namespace
+
+SandboxModel::SandboxModel(QObject* parent) : QAbstractTableModel(parent) {
+    m_tick.setInterval(1000);
+    connect(&m_tick, &QTimer::timeout, this, [this] {
+        if (!m_rows.isEmpty())
+            emit dataChanged(index(0, Uptime), index(int(m_rows.size()) - 1, Uptime),
+                             {Qt::DisplayRole, SortRole});
+    });
+    m_tick.start();
+}
+
+void SandboxModel::setSandboxes(const QJsonArray& sandboxes) {
+    beginResetModel();
+    m_rows.clear();
+    for (const QJsonValue& v : sandboxes)
+        if (const QJsonObject o = v.toObject(); !idOf(o).isEmpty() && rowOf(idOf(o)) < 0)
+            m_rows.append(Row{o, {}});
+    endResetModel();
+}
+
+void SandboxModel::clear() {
+    beginResetModel();
+    m_rows.clear();
+    endResetModel();
+}
+
+bool SandboxModel::applyEvent(const QJsonObject& event) {
+    const QString name = event.value("event").toString();
+    if (name == "sandbox.added" || name == "sandbox.state") {
+        upsert(event.value("sandbox").toObject());
+        return true;
+    }
+    if (name == "sandbox.removed") {
+        remove(event.value("id").toString());
+        return true;
+    }
+    if (name == "run.started" || name == "run.exited") {
+        const QJsonObject run = event.value("run").toObject();
+        const int row = rowOf(run.value("sandbox").toString());
+        if (row < 0)
+            return true;
+        Row& r = m_rows[row];
+        const qint64 number = run.value("run").toInteger();
+        if (name == "run.started") {
+            r.liveRuns.insert(number);
+            // The sandbox object's `runs` counts recorded runs; a started run is recorded.
+            if (r.sandbox.value("runs").toInteger() < number)
+                r.sandbox["runs"] = number;
+        } else {
+            r.liveRuns.remove(number);
+        }
+        rowChanged(row);
+        return true;
+    }
+    return false;
+}
+
+void SandboxModel::upsert(const QJsonObject& sandbox) {
+    const QString id = idOf(sandbox);
+    if (id.isEmpty())
+        return;
+    if (const int row = rowOf(id); row >= 0) {
+        // Events carry the whole object; keep the larger run count in case a run.started
+        // overtook the state change that would have carried it.
+        QJsonObject updated = sandbox;
+        updated["runs"] = qMax(sandbox.value("runs").toInteger(),
+                               m_rows[row].sandbox.value("runs").toInteger());
+        m_rows[row].sandbox = updated;
+        rowChanged(row);
+        return;
+    }
+    const int row = int(m_rows.size());
+    beginInsertRows({}, row, row);
+    m_rows.append(Row{sandbox, {}});
+    endInsertRows();
+}
+
+void SandboxModel::remove(const QString& id) {
+    const int row = rowOf(id);
+    if (row < 0)
+        return;
+    beginRemoveRows({}, row, row);
+    m_rows.removeAt(row);
+    endRemoveRows();
+}
+
+void SandboxModel::rowChanged(int row) {
+    emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+    emit sandboxChanged(idOf(m_rows[row].sandbox));
+}
+
+int SandboxModel::rowOf(const QString& id) const {
+    for (int i = 0; i < m_rows.size(); ++i)
+        if (idOf(m_rows[i].sandbox) == id)
+            return i;
+    return -1;
+}
+
+QJsonObject SandboxModel::sandbox(const QString& id) const {
+    const int row = rowOf(id);
+    return row < 0 ? QJsonObject() : m_rows[row].sandbox;
+}
+
+int SandboxModel::liveRuns(const QString& id) const {
+    const int row = rowOf(id);
+    return row < 0 ? 0 : int(m_rows[row].liveRuns.size());
+}
+
+qint64 SandboxModel::uptimeSeconds(const Row& row) const {
+    const QString since = row.sandbox.value("ready_since").toString();
+    if (since.isEmpty())
+        return -1;
+    const QDateTime t = QDateTime::fromString(since, Qt::ISODateWithMs);
+    return t.isValid() ? qMax<qint64>(0, t.secsTo(m_now())) : -1;
+}
+
+QString SandboxModel::stateText(const QString& state) {
+    if (state == "creating") return tr("creating");
+    if (state == "booting") return tr("booting");
+    if (state == "ready") return tr("ready");
+    if (state == "stopping") return tr("stopping");
+    if (state == "stopped") return tr("stopped");
+    if (state == "error") return tr("error");
+    if (state == "removing") return tr("removing");
+    return state;
+}
+
+QString SandboxModel::formatDuration(qint64 s) {
+    if (s < 60)
+        return tr("%1 s").arg(s);
+    if (s < 3600)
+        return tr("%1 min %2 s").arg(s / 60).arg(s % 60);
+    if (s < 86400)
+        return tr("%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60);
+    return tr("%1 d %2 h").arg(s / 86400).arg((s % 86400) / 3600);
+}
+
+int SandboxModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int SandboxModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant SandboxModel::data(const QModelIndex& index, int role) const {
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Row& r = m_rows[index.row()];
+    const QJsonObject& s = r.sandbox;
+    switch (role) {
+    case IdRole: return idOf(s);
+    case StateRole: return s.value("state").toString();
+    case ObjectRole: return s;
+    case Qt::ToolTipRole:
+        if (index.column() == State && s.contains("error"))
+            return s.value("error").toString();
+        if (index.column() == Name)
+            return tr("Sandbox %1").arg(idOf(s));
+        return {};
+    case Qt::TextAlignmentRole:
+        if (index.column() == Runs || index.column() == Uptime)
+            return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case Qt::DisplayRole:
+    case SortRole:
+        break;
+    default:
+        return {};
+    }
+    const bool sort = role == SortRole;
+    switch (index.column()) {
+    case Name: return s.value("name").toString();
+    case Template: return s.value("template").toString();
+    case State: return sort ? s.value("state").toString() : stateText(s.value("state").toString());
+    case Uptime: {
+        const qint64 up = uptimeSeconds(r);
+        if (sort)
+            return up;
+        return up < 0 ? QString() : formatDuration(up);
+    }
+    case Runs: {
+        const qint64 runs = s.value("runs").toInteger();
+        if (sort)
+            return runs;
+        return r.liveRuns.isEmpty() ? QString::number(runs)
+                                    : tr("%1 (%2 running)").arg(runs).arg(r.liveRuns.size());
+    }
+    }
+    return {};
+}
+
+QVariant SandboxModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case Name: return tr("Name");
+    case Template: return tr("Template");
+    case State: return tr("State");
+    case Uptime: return tr("Uptime");
+    case Runs: return tr("Runs");
+    }
+    return {};
+}
+
+} // namespace vivarium::gui

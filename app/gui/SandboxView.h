@@ -1,0 +1,74 @@
+// One sandbox, in tabs: Runs (every run, live and recorded, with the selected run's output)
+// and Details (the sandbox object). It follows the sandbox on a connection of its own, so
+// switching sandboxes replays the new one from the start and stops streaming the old one
+// (a connection attaches each run only once, and unsubscribing keeps attached runs going).
+#pragma once
+
+#include "ApiClient.h"
+
+#include <QJsonObject>
+#include <QStringDecoder>
+#include <QWidget>
+
+#include <memory>
+
+class QFormLayout;
+class QLabel;
+class QPlainTextEdit;
+class QSortFilterProxyModel;
+class QStackedWidget;
+class QTabWidget;
+class QTableView;
+
+namespace vivarium::gui {
+
+class RunsModel;
+
+class SandboxView : public QWidget {
+    Q_OBJECT
+public:
+    explicit SandboxView(QWidget* parent = nullptr);
+    ~SandboxView() override;
+
+    void setEndpoint(const Endpoint& endpoint) { m_endpoint = endpoint; }
+    // Shows `sandbox`; following its runs starts anew only when the id changes.
+    void showSandbox(const QJsonObject& sandbox);
+    void clear();
+    QString sandboxId() const { return m_sandbox.value("id").toString(); }
+
+    // For tests and the screenshot mode.
+    RunsModel* runsModel() const { return m_runs; }
+    QTableView* runsTable() const { return m_runsTable; }
+    QPlainTextEdit* outputView() const { return m_output; }
+    QTabWidget* tabs() const { return m_tabs; }
+    bool selectRun(qint64 run);
+
+private:
+    QWidget* buildRunsTab();
+    QWidget* buildDetailsTab();
+    void follow(const QString& id);
+    void updateDetails();
+    void showSelectedRun();
+    void onOutput(int row, const QByteArray& bytes, bool truncatedNow);
+    void updateOutputHeader();
+    void appendOutput(const QString& text);
+    int selectedRow() const;
+
+    Endpoint m_endpoint;
+    QJsonObject m_sandbox;
+    std::unique_ptr<ApiClient> m_client; // the subscription's connection
+    RunsModel* m_runs;
+    QSortFilterProxyModel* m_runsProxy;
+    QStackedWidget* m_stack;
+    QTabWidget* m_tabs;
+    QTableView* m_runsTable;
+    QLabel* m_runsStatus;
+    QLabel* m_outputHeader;
+    QPlainTextEdit* m_output;
+    QFormLayout* m_details;
+    QHash<QString, QLabel*> m_detailLabels;
+    qint64 m_shownRun = 0;
+    QStringDecoder m_decoder{QStringDecoder::Utf8};
+};
+
+} // namespace vivarium::gui

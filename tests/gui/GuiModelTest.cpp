@@ -1,0 +1,226 @@
+// The GUI's models against recorded API traffic, with no service: the sandbox table
+// (sandbox.list, then added/state/removed and run events), its filter, and the runs table
+// of a sandbox.subscribe stream. QAbstractItemModelTester checks every change signal.
+//
+// The recordings in data/ are JSON lines as the server sends them; a binary data frame is
+// written as {"type":"data","kind":K,"channel":C,"text":"..."}.
+#include "RunsModel.h"
+#include "SandboxModel.h"
+
+#include <QAbstractItemModelTester>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QTest>
+
+using namespace vivarium;
+using namespace vivarium::gui;
+
+namespace {
+
+QList<QJsonObject> recording(const QString& name) {
+    QFile f(QStringLiteral(VIVARIUM_GUI_TEST_DATA) + "/" + name);
+    if (!f.open(QIODevice::ReadOnly))
+        qFatal("cannot read %s", qPrintable(f.fileName()));
+    QList<QJsonObject> messages;
+    for (const QByteArray& line : f.readAll().split('\n'))
+        if (!line.trimmed().isEmpty())
+            messages << QJsonDocument::fromJson(line).object();
+    return messages;
+}
+
+QString cell(const QAbstractItemModel& m, int row, int column, int role = Qt::DisplayRole) {
+    return m.data(m.index(row, column), role).toString();
+}
+
+// Feeds a recorded subscribe stream to a runs model, as ApiClient would deliver it.
+void feed(RunsModel& model, const QJsonObject& m) {
+    const QString type = m.value("type").toString();
+    if (type == "data")
+        model.applyData(api::DataKind(m.value("kind").toInt()), quint32(m.value("channel").toInt()),
+                        m.value("text").toString().toUtf8());
+    else if (type == "exit")
+        model.applyExit(m);
+    else if (type.startsWith("run."))
+        model.applyRunMessage(m);
+}
+
+} // namespace
+
+class GuiModelTest : public QObject {
+    Q_OBJECT
+private slots:
+    void sandboxListAndEvents() {
+        SandboxModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setClock([] { return QDateTime::fromString("2026-11-27T00:52:45.801Z", Qt::ISODateWithMs); });
+        const QList<QJsonObject> rec = recording("sandbox-events.jsonl");
+
+        model.setSandboxes(rec[0].value("sandboxes").toArray());
+        QCOMPARE(model.rowCount(), 2);
+        const int transcript = model.rowOf("5ef2eced");
+        QCOMPARE(cell(model, transcript, SandboxModel::Name), QString("transcript"));
+        QCOMPARE(cell(model, transcript, SandboxModel::Template), QString("tiny"));
+        QCOMPARE(cell(model, transcript, SandboxModel::State, SandboxModel::StateRole), QString("ready"));
+        QCOMPARE(model.data(model.index(transcript, SandboxModel::Uptime), SandboxModel::SortRole).toLongLong(), 120);
+        QCOMPARE(cell(model, transcript, SandboxModel::Uptime), QString("2 min 0 s"));
+        QCOMPARE(cell(model, model.rowOf("a19c0b77"), SandboxModel::Uptime), QString()); // stopped
+
+        QSignalSpy changed(&model, &SandboxModel::sandboxChanged);
+        for (int i = 1; i <= 4; ++i) // added, booting, ready, run 1 started
+            QVERIFY(model.applyEvent(rec[i]));
+        QCOMPARE(model.rowCount(), 3);
+        const int agent = model.rowOf("c0ffee12");
+        QCOMPARE(agent, 2);
+        QCOMPARE(cell(model, agent, SandboxModel::State, SandboxModel::StateRole), QString("ready"));
+        QCOMPARE(cell(model, agent, SandboxModel::Runs), QString("1 (1 running)"));
+
+        QVERIFY(model.applyEvent(rec[5])); // run 2 started
+        QCOMPARE(cell(model, agent, SandboxModel::Runs), QString("2 (2 running)"));
+        QVERIFY(model.applyEvent(rec[6])); // run 1 exited
+        QCOMPARE(cell(model, agent, SandboxModel::Runs), QString("2 (1 running)"));
+        QCOMPARE(model.data(model.index(agent, SandboxModel::Runs), SandboxModel::SortRole).toLongLong(), 2);
+        QCOMPARE(model.liveRuns("c0ffee12"), 1);
+        QVERIFY(!model.applyEvent(rec[7])); // file.written: not about the table
+        QCOMPARE(changed.count(), 5); // state changes and run events; the insertion is rowsInserted
+
+        QVERIFY(model.applyEvent(rec[8])); // stopping
+        QCOMPARE(cell(model, transcript, SandboxModel::State), QString("stopping"));
+        QVERIFY(model.applyEvent(rec[9])); // stopped: no uptime any more
+        QCOMPARE(cell(model, transcript, SandboxModel::Uptime), QString());
+        QCOMPARE(model.data(model.index(transcript, SandboxModel::Uptime), SandboxModel::SortRole).toLongLong(), -1);
+
+        QVERIFY(model.applyEvent(rec[10])); // removed
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(model.rowOf("a19c0b77"), -1);
+        QVERIFY(!model.applyEvent(rec[11])); // service.accelerator is the window's
+
+        // Unknown ids and repeated events change nothing.
+        model.applyEvent(QJsonObject{{"event", "sandbox.removed"}, {"id", "nope"}});
+        model.applyEvent(rec[1]); // "added" again: an update, not a second row
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(cell(model, model.rowOf("c0ffee12"), SandboxModel::Runs, SandboxModel::SortRole), QString("2"));
+    }
+
+    void uptimeTicks() {
+        SandboxModel model;
+        QDateTime now = QDateTime::fromString("2026-11-27T00:50:46.801Z", Qt::ISODateWithMs);
+        model.setClock([&now] { return now; });
+        model.setSandboxes(recording("sandbox-events.jsonl")[0].value("sandboxes").toArray());
+        const int row = model.rowOf("5ef2eced");
+        QCOMPARE(cell(model, row, SandboxModel::Uptime), QString("1 s"));
+        QSignalSpy spy(&model, &QAbstractItemModel::dataChanged);
+        now = now.addSecs(3600 + 61);
+        QVERIFY(spy.wait(3000)); // the 1 s timer announces the new uptime
+        QCOMPARE(spy.first().at(0).toModelIndex().column(), int(SandboxModel::Uptime));
+        QCOMPARE(cell(model, row, SandboxModel::Uptime), QString("1 h 1 min"));
+    }
+
+    void filterAndSort() {
+        SandboxModel model;
+        const QList<QJsonObject> rec = recording("sandbox-events.jsonl");
+        model.setSandboxes(rec[0].value("sandboxes").toArray());
+        model.applyEvent(rec[1]);
+        QSortFilterProxyModel proxy;
+        QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        proxy.setSourceModel(&model);
+        proxy.setSortRole(SandboxModel::SortRole);
+        proxy.setFilterKeyColumn(-1);
+        proxy.setFilterCaseSensitivity(Qt::CaseInsensitive);
+        proxy.setDynamicSortFilter(true);
+        proxy.sort(SandboxModel::Runs, Qt::DescendingOrder);
+        QCOMPARE(cell(proxy, 0, SandboxModel::Name), QString("old-box")); // 7 runs
+        QCOMPARE(cell(proxy, 2, SandboxModel::Name), QString("agent-7"));  // 0 runs
+
+        proxy.setFilterFixedString("TINY"); // matches the template column
+        QCOMPARE(proxy.rowCount(), 2);
+        proxy.setFilterFixedString("agent");
+        QCOMPARE(proxy.rowCount(), 1);
+        // A sandbox added while filtered shows up only if it matches.
+        QJsonObject other = rec[1].value("sandbox").toObject();
+        other["id"] = "0000beef";
+        other["name"] = "agent-8";
+        model.applyEvent({{"event", "sandbox.added"}, {"sandbox", other}});
+        other["id"] = "0000cafe";
+        other["name"] = "human";
+        model.applyEvent({{"event", "sandbox.added"}, {"sandbox", other}});
+        QCOMPARE(proxy.rowCount(), 2);
+        model.applyEvent({{"event", "sandbox.removed"}, {"id", "c0ffee12"}});
+        QCOMPARE(proxy.rowCount(), 1);
+        QCOMPARE(cell(proxy, 0, SandboxModel::Name), QString("agent-8"));
+        proxy.setFilterFixedString({});
+        QCOMPARE(proxy.rowCount(), 4);
+    }
+
+    void runsFromSubscription() {
+        RunsModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setClock([] { return QDateTime::fromString("2026-11-27T00:51:21.500Z", Qt::ISODateWithMs); });
+        QSignalSpy appended(&model, &RunsModel::outputAppended);
+        QSignalSpy finished(&model, &RunsModel::runFinished);
+        for (const QJsonObject& m : recording("subscribe-stream.jsonl"))
+            feed(model, m);
+
+        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(cell(model, 0, RunsModel::Number), QString("1"));
+        QCOMPARE(cell(model, 0, RunsModel::Command), QString("sh -c 'read x; echo got $x; echo oops >&2; exit 4'"));
+        QCOMPARE(cell(model, 0, RunsModel::Origin), QString("api"));
+        QCOMPARE(cell(model, 0, RunsModel::Status), QString("exit 4"));
+        QCOMPARE(model.data(model.index(0, RunsModel::Duration), RunsModel::SortRole).toLongLong(), 93);
+        QCOMPARE(model.output(0), QByteArray("got hello\noops\n"));
+        QVERIFY(model.data(model.index(0, RunsModel::Status), Qt::ForegroundRole).isValid());
+
+        QCOMPARE(cell(model, 1, RunsModel::Status), QString("timed out"));
+        QCOMPARE(model.output(1), QByteArray());
+
+        // Run 3 is live: its data came partly before its run.attached and is kept in order.
+        QVERIFY(model.isLive(2));
+        QCOMPARE(cell(model, 2, RunsModel::Status), QString("running"));
+        QCOMPARE(cell(model, 2, RunsModel::Origin), QString("token tok-fb40e2a8"));
+        QCOMPARE(model.data(model.index(2, RunsModel::Duration), RunsModel::SortRole).toLongLong(), 1500);
+        QCOMPARE(model.output(2), QByteArray("live\ndone\n"));
+        QVERIFY(!model.data(model.index(2, RunsModel::Status), Qt::ForegroundRole).isValid());
+        QCOMPARE(finished.count(), 2);
+        QCOMPARE(appended.last().at(0).toInt(), 2);
+
+        QJsonObject exit = model.run(2);
+        exit["type"] = "exit";
+        exit["channel"] = 3;
+        exit["ended"] = "2026-11-27T00:51:20.250Z";
+        exit["exit_code"] = 0;
+        model.applyExit(exit);
+        QVERIFY(!model.isLive(2));
+        QCOMPARE(cell(model, 2, RunsModel::Status), QString("exit 0"));
+        QCOMPARE(model.data(model.index(2, RunsModel::Duration), RunsModel::SortRole).toLongLong(), 250);
+        QCOMPARE(finished.count(), 3);
+
+        // Out-of-order attachment still sorts by run number; unknown channels are ignored.
+        model.applyExit(QJsonObject{{"type", "exit"}, {"channel", 99}});
+        QJsonObject late{{"type", "run.attached"}, {"channel", 5}, {"run", 0}, {"argv", QJsonArray{"true"}}};
+        model.applyRunMessage(late);
+        QCOMPARE(model.runAt(0), 0);
+    }
+
+    void outputIsCapped() {
+        RunsModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setOutputCap(10);
+        model.applyRunMessage({{"type", "run.attached"}, {"channel", 1}, {"run", 1},
+                               {"argv", QJsonArray{"yes"}}, {"started", "2026-11-27T00:51:20.000Z"}});
+        QSignalSpy appended(&model, &RunsModel::outputAppended);
+        model.applyData(api::DataKind::Stdout, 1, "0123456");
+        model.applyData(api::DataKind::Stderr, 1, "789abc");
+        model.applyData(api::DataKind::Stdout, 1, "more");
+        QCOMPARE(model.output(0), QByteArray("0123456789"));
+        QCOMPARE(model.droppedBytes(0), 7);
+        QCOMPARE(appended.count(), 2); // nothing for the chunk that was all over the cap
+        QCOMPARE(appended.at(1).at(1).toByteArray(), QByteArray("789"));
+        QCOMPARE(appended.at(1).at(2).toBool(), true); // the truncation is announced once
+        QCOMPARE(appended.at(0).at(2).toBool(), false);
+    }
+};
+
+QTEST_MAIN(GuiModelTest)
+#include "GuiModelTest.moc"

@@ -1,0 +1,143 @@
+// End to end: the real window, offscreen, against a private vivariumd with a real microVM.
+// The window starts the service itself (as it does for a user); a sandbox made and a
+// command run by other clients (as an agent would) must appear on their own, with the
+// command's output.
+#include "../integration/ServiceFixture.h"
+
+#include "ApiClient.h"
+#include "MainWindow.h"
+#include "RunsModel.h"
+#include "SandboxModel.h"
+#include "SandboxView.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QJsonArray>
+#include <QPlainTextEdit>
+#include <QSortFilterProxyModel>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTest>
+
+#include <optional>
+
+using namespace vivarium;
+using namespace vivarium::gui;
+
+namespace {
+
+// Sends a request and waits for its reply.
+Result<QJsonObject> call(ApiClient& client, const QString& type, const QJsonObject& body,
+                         int timeoutMs = 240000) {
+    std::optional<Result<QJsonObject>> reply;
+    client.request(type, body, [&reply](Result<QJsonObject> r) { reply.emplace(std::move(r)); });
+    if (!QTest::qWaitFor([&reply] { return reply.has_value(); }, timeoutMs))
+        return makeError("timeout", type + " got no reply");
+    return std::move(*reply);
+}
+
+bool openClient(ApiClient& client) {
+    client.open(ApiClient::localEndpoint());
+    return QTest::qWaitFor([&client] { return client.isConnected(); }, 20000);
+}
+
+} // namespace
+
+class MainWindowTest : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() {
+        // This process's own clients (the window and the test's) must find the private
+        // service, and the service the window starts inherits this environment.
+        const QProcessEnvironment env = m_service.environment();
+        for (const char* key : {"XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME",
+                                   "VIVARIUM_LISTEN", "VIVARIUM_ACCEL", "VIVARIUM_CACHE_DIR"})
+            qputenv(key, env.value(QString::fromLatin1(key)).toLocal8Bit());
+        qunsetenv("VIVARIUM_URL");
+        qunsetenv("VIVARIUM_TOKEN");
+    }
+
+    void liveSandboxAndRun() {
+        MainWindow window;
+        window.setServiceDir(m_service.binDir());
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.connectToService(); // no service yet: the window starts one
+        QTRY_VERIFY_WITH_TIMEOUT(window.isConnected(), 30000);
+        QVERIFY(m_service.servicePid() > 0);
+        QVERIFY2(window.acceleratorText().contains("not a security boundary"),
+                 qPrintable(window.acceleratorText()));
+        QCOMPARE(window.sandboxModel()->rowCount(), 0);
+
+        // Another client creates a sandbox; the list follows the events.
+        ApiClient agent;
+        QVERIFY(openClient(agent));
+        const auto created = call(agent, "sandbox.create", {{"template", "tiny"}, {"name", "gui-e2e"}});
+        QVERIFY2(created.ok(), created.ok() ? "" : qPrintable(created.error().text()));
+        const QString id = created->value("sandbox").toObject().value("id").toString();
+        SandboxModel* sandboxes = window.sandboxModel();
+        QTRY_VERIFY_WITH_TIMEOUT(sandboxes->rowOf(id) >= 0, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(sandboxes->sandbox(id).value("state").toString(), QString("ready"), 5000);
+        QCOMPARE(window.sandboxProxy()->data(window.sandboxProxy()->index(0, SandboxModel::Name)).toString(),
+                 QString("gui-e2e"));
+
+        QVERIFY(window.selectSandbox(id));
+        SandboxView* view = window.sandboxView();
+        QCOMPARE(view->sandboxId(), id);
+        QCOMPARE(view->tabs()->currentIndex(), 0);
+
+        // A second client runs a command: it appears in the Runs tab with its output.
+        ApiClient runner;
+        QVERIFY(openClient(runner));
+        const auto exec = call(runner, "exec",
+                               {{"sandbox", id},
+                                {"argv", QJsonArray{"sh", "-c", "echo hello-from-gui-test; echo to-stderr >&2; exit 3"}},
+                                {"origin", "MainWindowTest"}});
+        QVERIFY2(exec.ok(), exec.ok() ? "" : qPrintable(exec.error().text()));
+        RunsModel* runs = view->runsModel();
+        QTRY_COMPARE_WITH_TIMEOUT(runs->rowCount(), 1, 10000);
+        QCOMPARE(runs->data(runs->index(0, RunsModel::Origin)).toString(), QString("MainWindowTest"));
+        QVERIFY(view->selectRun(1));
+        QTRY_VERIFY_WITH_TIMEOUT(view->outputView()->toPlainText().contains("hello-from-gui-test"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(view->outputView()->toPlainText().contains("to-stderr"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(runs->data(runs->index(0, RunsModel::Status)).toString(),
+                                  QString("exit 3"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(sandboxes->data(sandboxes->index(sandboxes->rowOf(id), SandboxModel::Runs),
+                                                  SandboxModel::SortRole).toLongLong(), 1, 5000);
+
+        // A live run streams into the view while it is selected.
+        const auto live = call(runner, "exec",
+                               {{"sandbox", id}, {"argv", QJsonArray{"sh", "-c", "echo first; read x; echo second-$x"}},
+                                {"stdin", true}});
+        QVERIFY(live.ok());
+        QTRY_COMPARE_WITH_TIMEOUT(runs->rowCount(), 2, 10000);
+        QVERIFY(view->selectRun(2));
+        QTRY_VERIFY_WITH_TIMEOUT(view->outputView()->toPlainText().contains("first"), 10000);
+        QVERIFY(runs->isLive(runs->rowOfRun(2)));
+        runner.sendData(quint32(live->value("channel").toInt()), "now\n");
+        runner.sendData(quint32(live->value("channel").toInt()), {});
+        QTRY_VERIFY_WITH_TIMEOUT(view->outputView()->toPlainText().contains("second-now"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!runs->isLive(runs->rowOfRun(2)), 10000);
+
+        // The window's own Stop action, on the selection.
+        QAction* stopAction = nullptr;
+        for (QAction* a : window.findChildren<QAction*>())
+            if (a->shortcut() == QKeySequence(Qt::CTRL | Qt::Key_Period))
+                stopAction = a;
+        QVERIFY(stopAction);
+        QTRY_VERIFY(stopAction->isEnabled());
+        stopAction->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(sandboxes->sandbox(id).value("state").toString(), QString("stopped"), 30000);
+
+        // Removed by another client: gone from the list and from the view.
+        QVERIFY(call(agent, "sandbox.remove", {{"sandbox", id}}).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(sandboxes->rowOf(id), -1, 10000);
+        QCOMPARE(view->sandboxId(), QString());
+    }
+
+private:
+    ServiceFixture m_service;
+};
+
+QTEST_MAIN(MainWindowTest)
+#include "MainWindowTest.moc"
