@@ -57,16 +57,15 @@ public:
     bool connectTo(const QString& path) {
         // The agent's socket file appears at bind(), a moment before listen(): a connection
         // in between is refused, so retry until the deadline.
-        QDeadlineTimer deadline(kTimeoutMs);
-        for (;;) {
-            m_socket.connectToServer(path);
-            if (m_socket.waitForConnected(int(qMax<qint64>(1, deadline.remainingTime()))))
-                return true;
-            m_socket.abort();
-            if (deadline.hasExpired())
+        return QTest::qWaitFor(
+            [&] {
+                m_socket.connectToServer(path);
+                if (m_socket.waitForConnected(200))
+                    return true;
+                m_socket.abort();
                 return false;
-            QThread::msleep(20);
-        }
+            },
+            kTimeoutMs);
     }
     void close() { m_socket.abort(); }
     void send(FrameType type, std::uint32_t stream, const QByteArray& payload = {}) {
