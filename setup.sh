@@ -16,7 +16,8 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 
 PACKAGES=(cmake g++ make pkg-config git
-  qt6-base-dev qt6-websockets-dev libqt6svg6 libgl-dev nlohmann-json3-dev
+  qt6-base-dev qt6-websockets-dev qt6-tools-dev qt6-l10n-tools libqt6svg6 libgl-dev
+  libvterm-dev nlohmann-json3-dev
   libvirt-dev libvirt-daemon-system libvirt-clients
   qemu-system-x86 qemu-utils qemu-guest-agent
   busybox-static debootstrap cpio e2fsprogs fakeroot xz-utils zstd kmod binutils

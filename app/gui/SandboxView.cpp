@@ -2,6 +2,7 @@
 
 #include "RunsModel.h"
 #include "SandboxModel.h"
+#include "terminal/TerminalTab.h"
 
 #include <QFontDatabase>
 #include <QFormLayout>
@@ -34,6 +35,8 @@ SandboxView::SandboxView(QWidget* parent)
     placeholder->setEnabled(false);
     m_tabs->addTab(buildRunsTab(), tr("&Runs"));
     m_tabs->addTab(buildDetailsTab(), tr("&Details"));
+    m_terminal = new TerminalTab(this);
+    m_tabs->addTab(m_terminal, tr("&Terminal"));
     m_stack->addWidget(placeholder);
     m_stack->addWidget(m_tabs);
     auto* layout = new QVBoxLayout(this);
@@ -144,6 +147,7 @@ void SandboxView::showSandbox(const QJsonObject& sandbox) {
 void SandboxView::clear() { showSandbox({}); }
 
 void SandboxView::follow(const QString& id) {
+    m_terminal->setClient(nullptr, {});
     m_client.reset();
     m_runs->clear();
     m_shownRun = 0;
@@ -174,6 +178,7 @@ void SandboxView::follow(const QString& id) {
     connect(c, &ApiClient::disconnected, this, [showProblem] {
         showProblem(tr("The connection to vivariumd was lost; runs are no longer updated."));
     });
+    m_terminal->setClient(c, id);
     c->open(m_endpoint);
 }
 

@@ -23,6 +23,7 @@ class QTableView;
 namespace vivarium::gui {
 
 class RunsModel;
+class TerminalTab;
 
 class SandboxView : public QWidget {
     Q_OBJECT
@@ -41,6 +42,7 @@ public:
     QTableView* runsTable() const { return m_runsTable; }
     QPlainTextEdit* outputView() const { return m_output; }
     QTabWidget* tabs() const { return m_tabs; }
+    TerminalTab* terminalTab() const { return m_terminal; }
     bool selectRun(qint64 run);
 
 private:
@@ -67,6 +69,7 @@ private:
     QPlainTextEdit* m_output;
     QFormLayout* m_details;
     QHash<QString, QLabel*> m_detailLabels;
+    TerminalTab* m_terminal;
     qint64 m_shownRun = 0;
     QStringDecoder m_decoder{QStringDecoder::Utf8};
 };

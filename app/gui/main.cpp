@@ -6,9 +6,21 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QIcon>
+#include <QLibraryInfo>
+#include <QLocale>
+#include <QTranslator>
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
+    // The app follows the system locale: Qt's own strings (dialog buttons, …) where Qt ships
+    // them, then ours, embedded under :/i18n by qt_add_translations. Installed before any
+    // tr() below runs.
+    QTranslator qtTranslator;
+    if (qtTranslator.load(QLocale(), "qtbase", "_", QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+        QApplication::installTranslator(&qtTranslator);
+    QTranslator appTranslator;
+    if (appTranslator.load(QLocale(), "vivarium", "_", ":/i18n"))
+        QApplication::installTranslator(&appTranslator);
     QApplication::setApplicationName("vivarium");
     QApplication::setApplicationDisplayName(QApplication::tr("Vivarium"));
     QApplication::setApplicationVersion(VIVARIUM_VERSION);

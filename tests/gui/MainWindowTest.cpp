@@ -5,6 +5,9 @@
 #include "../integration/ServiceFixture.h"
 
 #include "ApiClient.h"
+#include "terminal/TerminalTab.h"
+#include "terminal/TerminalWidget.h"
+#include "terminal/VTermScreen.h"
 #include "MainWindow.h"
 #include "RunsModel.h"
 #include "SandboxModel.h"
@@ -118,6 +121,21 @@ private slots:
         runner.sendData(quint32(live->value("channel").toInt()), {});
         QTRY_VERIFY_WITH_TIMEOUT(view->outputView()->toPlainText().contains("second-now"), 10000);
         QTRY_VERIFY_WITH_TIMEOUT(!runs->isLive(runs->rowOfRun(2)), 10000);
+
+        // An interactive shell in the Terminal tab: typed keys reach it, its output is drawn.
+        TerminalTab* term = view->terminalTab();
+        term->openShell();
+        TerminalWidget* tw = term->terminal();
+        auto screenHas = [tw](const QString& text) {
+            for (int r = 0; r < tw->screen().rows(); ++r)
+                if (tw->screen().rowText(r).contains(text))
+                    return true;
+            return false;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(screenHas("#"), 15000); // the shell's prompt
+        QTest::keyClicks(tw, "echo term-$((6*7))");
+        QTest::keyClick(tw, Qt::Key_Return);
+        QTRY_VERIFY_WITH_TIMEOUT(screenHas("term-42"), 15000);
 
         // The window's own Stop action, on the selection.
         QAction* stopAction = nullptr;

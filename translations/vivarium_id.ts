@@ -1,0 +1,631 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="id_ID">
+<context>
+    <name>QApplication</name>
+    <message>
+        <location filename="../app/gui/main.cpp" line="+25"/>
+        <source>Vivarium</source>
+        <translation>Vivarium</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Watch and manage Vivarium sandboxes.</source>
+        <translation>Pantau dan kelola sandbox Vivarium.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Save the window as a PNG once a run is shown, then quit.</source>
+        <translation>Simpan jendela sebagai PNG setelah sebuah eksekusi ditampilkan, lalu keluar.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>file</source>
+        <translation>berkas</translation>
+    </message>
+</context>
+<context>
+    <name>vivarium::gui::MainWindow</name>
+    <message>
+        <location filename="../app/gui/MainWindow.cpp" line="+38"/>
+        <location line="+231"/>
+        <source>Vivarium</source>
+        <translation>Vivarium</translation>
+    </message>
+    <message>
+        <location line="-225"/>
+        <source>Starting vivariumd…</source>
+        <translation>Memulai vivariumd…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Not connected: %1</source>
+        <translation>Tidak terhubung: %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Cannot connect to vivariumd.</source>
+        <translation>Tidak dapat terhubung ke vivariumd.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Disconnected from vivariumd. Press F5 to reconnect.</source>
+        <translation>Terputus dari vivariumd. Tekan F5 untuk menyambung ulang.</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>&amp;New Sandbox…</source>
+        <translation>Sandbox &amp;Baru…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Create a sandbox (%1)</source>
+        <translation>Buat sandbox (%1)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Start</source>
+        <translation>&amp;Mulai</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Start the selected sandboxes (Ctrl+R)</source>
+        <translation>Mulai sandbox yang dipilih (Ctrl+R)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>start</source>
+        <translation>memulai</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>S&amp;top</source>
+        <translation>Hen&amp;tikan</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stop the selected sandboxes (Ctrl+.)</source>
+        <translation>Hentikan sandbox yang dipilih (Ctrl+.)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>stop</source>
+        <translation>menghentikan</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Delete…</source>
+        <translation>&amp;Hapus…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Delete the selected sandboxes (Delete)</source>
+        <translation>Hapus sandbox yang dipilih (Delete)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Reconnect</source>
+        <translation>&amp;Sambung Ulang</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Filter</source>
+        <translation>&amp;Filter</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>&amp;Quit</source>
+        <translation>&amp;Keluar</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>&amp;File</source>
+        <translation>&amp;Berkas</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Sandbox</source>
+        <translation>&amp;Sandbox</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+32"/>
+        <source>Sandboxes</source>
+        <translation>Sandbox</translation>
+    </message>
+    <message>
+        <location line="-19"/>
+        <source>Filter sandboxes (Ctrl+F)</source>
+        <translation>Filter sandbox (Ctrl+F)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Filter sandboxes</source>
+        <translation>Filter sandbox</translation>
+    </message>
+    <message>
+        <location line="+52"/>
+        <source>Connecting to vivariumd…</source>
+        <translation>Menghubungkan ke vivariumd…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Connected to %1 at %2</source>
+        <translation>Terhubung ke %1 di %2</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Cannot read the service&apos;s templates.</source>
+        <translation>Tidak dapat membaca templat layanan.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Cannot list the sandboxes.</source>
+        <translation>Tidak dapat menampilkan daftar sandbox.</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Running under TCG emulation: guests are not a security boundary</source>
+        <translation>Berjalan dengan emulasi TCG: guest bukan batas keamanan</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Accelerator: KVM</source>
+        <translation>Akselerator: KVM</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Accelerator: %1</source>
+        <translation>Akselerator: %1</translation>
+    </message>
+    <message>
+        <location line="+84"/>
+        <source>Could not %1 sandbox “%2”.</source>
+        <translation>Tidak dapat %1 sandbox “%2”.</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Delete sandbox “%1”? Its disk and the records of its runs are deleted too.</source>
+        <translation>Hapus sandbox “%1”? Disk dan catatan eksekusinya juga akan dihapus.</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>Delete %n sandboxes (%1)? Their disks and the records of their runs are deleted too.</source>
+        <translation>
+            <numerusform>Hapus %n sandbox (%1)? Disk dan catatan eksekusinya juga akan dihapus.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Delete Sandbox</source>
+        <translation>Hapus Sandbox</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Could not delete sandbox “%1”.</source>
+        <translation>Tidak dapat menghapus sandbox “%1”.</translation>
+    </message>
+</context>
+<context>
+    <name>vivarium::gui::NewSandboxDialog</name>
+    <message>
+        <location filename="../app/gui/NewSandboxDialog.cpp" line="+22"/>
+        <source>New Sandbox</source>
+        <translation>Sandbox Baru</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>%1 (%n vCPU(s), %2 MiB)</source>
+        <translation>
+            <numerusform>%1 (%n vCPU, %2 MiB)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>optional; chosen for you when empty</source>
+        <translation>opsional; dipilihkan otomatis bila kosong</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>C&amp;reate</source>
+        <translation>B&amp;uat</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>&amp;Template:</source>
+        <translation>&amp;Templat:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Name:</source>
+        <translation>&amp;Nama:</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>&amp;Hide</source>
+        <translation>&amp;Sembunyikan</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>&amp;Cancel</source>
+        <translation>&amp;Batal</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Creating the sandbox and waiting for it to boot…</source>
+        <translation>Membuat sandbox dan menunggu hingga selesai boot…</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Could not create the sandbox: %1</source>
+        <translation>Tidak dapat membuat sandbox: %1</translation>
+    </message>
+</context>
+<context>
+    <name>vivarium::gui::RunsModel</name>
+    <message>
+        <location filename="../app/gui/RunsModel.cpp" line="+147"/>
+        <source>timed out</source>
+        <translation>waktu habis</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>error: %1</source>
+        <translation>galat: %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>signal %1</source>
+        <translation>sinyal %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>exit %1</source>
+        <translation>keluar %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ended</source>
+        <translation>selesai</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>running</source>
+        <translation>berjalan</translation>
+    </message>
+    <message>
+        <location line="+59"/>
+        <source>%1 s</source>
+        <translation>%1 dtk</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>#</source>
+        <translation>#</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Command</source>
+        <translation>Perintah</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Origin</source>
+        <translation>Asal</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Started</source>
+        <translation>Dimulai</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Duration</source>
+        <translation>Durasi</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Exit status</source>
+        <translation>Status keluar</translation>
+    </message>
+</context>
+<context>
+    <name>vivarium::gui::SandboxModel</name>
+    <message>
+        <location filename="../app/gui/SandboxModel.cpp" line="+125"/>
+        <source>creating</source>
+        <translation>membuat</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>booting</source>
+        <translation>memulai</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ready</source>
+        <translation>siap</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>stopping</source>
+        <translation>menghentikan</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>stopped</source>
+        <translation>berhenti</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>error</source>
+        <translation>galat</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>removing</source>
+        <translation>menghapus</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>%1 s</source>
+        <translation>%1 dtk</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 min %2 s</source>
+        <translation>%1 mnt %2 dtk</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 h %2 min</source>
+        <translation>%1 j %2 mnt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 d %2 h</source>
+        <translation>%1 hr %2 j</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Sandbox %1</source>
+        <translation>Sandbox %1</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>%1 (%2 running)</source>
+        <translation>%1 (%2 berjalan)</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Name</source>
+        <translation>Nama</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Template</source>
+        <translation>Templat</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>State</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Uptime</source>
+        <translation>Waktu aktif</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Runs</source>
+        <translation>Eksekusi</translation>
+    </message>
+</context>
+<context>
+    <name>vivarium::gui::SandboxView</name>
+    <message>
+        <location filename="../app/gui/SandboxView.cpp" line="+33"/>
+        <source>Select a sandbox to see its runs and details.</source>
+        <translation>Pilih sandbox untuk melihat eksekusi dan detailnya.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Runs</source>
+        <translation>&amp;Eksekusi</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Details</source>
+        <translation>&amp;Detail</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Terminal</source>
+        <translation>&amp;Terminal</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>Runs</source>
+        <translation>Eksekusi</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Select a run to see its output.</source>
+        <translation>Pilih eksekusi untuk melihat keluarannya.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Run output</source>
+        <translation>Keluaran eksekusi</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>Name:</source>
+        <translation>Nama:</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>ID:</source>
+        <translation>ID:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Template:</source>
+        <translation>Templat:</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Image:</source>
+        <translation>Citra:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>State:</source>
+        <translation>Status:</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Resources:</source>
+        <translation>Sumber daya:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Accelerator:</source>
+        <translation>Akselerator:</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Created:</source>
+        <translation>Dibuat:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ready since:</source>
+        <translation>Siap sejak:</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Agent:</source>
+        <translation>Agen:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Runs:</source>
+        <translation>Eksekusi:</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Last error:</source>
+        <translation>Galat terakhir:</translation>
+    </message>
+    <message>
+        <location line="+47"/>
+        <location line="+4"/>
+        <source>Cannot follow the runs of this sandbox: %1</source>
+        <translation>Tidak dapat mengikuti eksekusi sandbox ini: %1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The connection to vivariumd was lost; runs are no longer updated.</source>
+        <translation>Koneksi ke vivariumd terputus; eksekusi tidak lagi diperbarui.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>—</source>
+        <translation>—</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+8"/>
+        <source>%n vCPU(s), %1 MiB memory</source>
+        <translation>
+            <numerusform>%n vCPU, memori %1 MiB</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>TCG (emulation; not a security boundary)</source>
+        <translation>TCG (emulasi; bukan batas keamanan)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>KVM (hardware virtualization)</source>
+        <translation>KVM (virtualisasi perangkat keras)</translation>
+    </message>
+    <message>
+        <location line="+46"/>
+        <source>
+[Output truncated: only the first %1 are shown. The full output is kept by the service: viv logs %2 %3]
+</source>
+        <translation>
+[Keluaran dipotong: hanya %1 pertama yang ditampilkan. Keluaran lengkap disimpan oleh layanan: viv logs %2 %3]
+</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Run %1 (running): %2</source>
+        <translation>Eksekusi %1 (berjalan): %2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Run %1 (%2): %3</source>
+        <translation>Eksekusi %1 (%2): %3</translation>
+    </message>
+</context>
+<context>
+    <name>vivarium::gui::TerminalTab</name>
+    <message>
+        <location filename="../app/gui/terminal/TerminalTab.cpp" line="+27"/>
+        <source>&amp;Open shell</source>
+        <translation>&amp;Buka shell</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>disconnected</source>
+        <translation>terputus</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>connection lost</source>
+        <translation>koneksi terputus</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Not connected to vivariumd yet; try again in a moment.</source>
+        <translation>Belum terhubung ke vivariumd; coba lagi sebentar lagi.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Starting a shell…</source>
+        <translation>Memulai shell…</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Cannot open a shell: %1</source>
+        <translation>Tidak dapat membuka shell: %1</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Shell running (run %1).</source>
+        <translation>Shell berjalan (eksekusi %1).</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>[session ended: %1]</source>
+        <translation>[sesi berakhir: %1]</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The shell has ended.</source>
+        <translation>Shell telah berakhir.</translation>
+    </message>
+</context>
+<context>
+    <name>vivarium::gui::TerminalWidget</name>
+    <message>
+        <location filename="../app/gui/terminal/TerminalWidget.cpp" line="+59"/>
+        <source>Terminal</source>
+        <translation>Terminal</translation>
+    </message>
+</context>
+</TS>
