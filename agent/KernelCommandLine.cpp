@@ -1,6 +1,8 @@
 // See KernelCommandLine.h.
 #include "KernelCommandLine.h"
 
+#include "BoundedRead.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -45,22 +47,10 @@ KernelCommandLine KernelCommandLine::parse(std::string_view text) {
 }
 
 Result<KernelCommandLine> KernelCommandLine::load(const std::string& path) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-    if (!fd)
-        return errnoError(errno, path);
-    std::string text;
-    char buffer[4096];
-    while (text.size() < kMaxSize) {
-        const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return errnoError(errno, path);
-        if (n == 0)
-            break;
-        text.append(buffer, std::size_t(n));
-    }
-    return parse(text);
+    auto text = readBounded(path, kMaxSize);
+    if (!text)
+        return text.error();
+    return parse(text.value());
 }
 
 std::string KernelCommandLine::value(std::string_view key, std::string_view fallback) const {

@@ -21,6 +21,7 @@
 #include <functional>
 #include <string_view>
 
+#include "BoundedRead.h"
 #include "GuestProtocol.h"
 
 namespace vivarium::agent {
@@ -54,20 +55,8 @@ bool exists(const std::string& path) {
 }
 
 std::string readSmall(const std::string& path, std::size_t limit = 64 * 1024) {
-    std::string text;
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-    if (!fd)
-        return text;
-    char buffer[4096];
-    while (text.size() < limit) {
-        const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        text.append(buffer, std::size_t(n));
-    }
-    return text;
+    auto text = readBounded(path, limit);
+    return text ? std::move(text).value() : std::string();
 }
 
 // mount(2) that treats "already mounted" as success.

@@ -9,7 +9,7 @@
 #include <charconv>
 #include <optional>
 
-#include "UniqueFd.h"
+#include "BoundedRead.h"
 
 namespace vivarium::agent {
 
@@ -19,20 +19,8 @@ namespace {
 constexpr std::size_t kMaxDatabase = 4 * 1024 * 1024;
 
 std::string readSmallFile(const std::string& path) {
-    std::string text;
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-    if (!fd)
-        return text;
-    char buffer[8192];
-    while (text.size() < kMaxDatabase) {
-        const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        text.append(buffer, std::size_t(n));
-    }
-    return text;
+    auto text = readBounded(path, kMaxDatabase);
+    return text ? std::move(text).value() : std::string();
 }
 
 std::vector<std::string_view> split(std::string_view s, char sep) {

@@ -9,6 +9,7 @@
 #include <QKeyEvent>
 #include <QScrollBar>
 #include <QSignalSpy>
+#include <QApplication>
 #include <QTest>
 
 using namespace vivarium::gui;
@@ -191,8 +192,11 @@ private slots:
                "# printf '\\e[38;5;208m256 \\e[38;2;80;160;255mtruecolor \\e[7mreverse\\e[0m 中文\\n'\r\n"
                "\x1b[38;5;208m256 \x1b[38;2;80;160;255mtruecolor \x1b[7mreverse\x1b[0m 中文\r\n"
                "\x1b[1;32mroot@sandbox\x1b[0m:\x1b[1;34m~\x1b[0m# ");
+        // Focused, so the cursor is drawn solid; paintEvent reads the emulator directly, so
+        // grab() needs no wait for the repaint timer.
+        QApplication::setActiveWindow(&w);
         w.setFocus();
-        QTest::qWait(50);
+        QTRY_VERIFY(w.hasFocus());
         const QString dir = qEnvironmentVariable("VIVARIUM_SCREENSHOT_DIR");
         if (!dir.isEmpty())
             QVERIFY(w.grab().save(QDir(dir).filePath("terminal.png")));
