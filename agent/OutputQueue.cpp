@@ -17,21 +17,8 @@ namespace {
 // Spare blocks kept after a burst: enough to stream without allocating, little to hold.
 constexpr std::size_t kMaxSpare = 2;
 
-// The header layout of GuestProtocol.h (u16 magic, u8 type, u8 flags, u32 stream,
-// u32 length; little endian), written in place so a payload read into the queue is not
-// copied again. The unit tests decode what the queue writes with protocol::FrameReader.
-static_assert(protocol::kHeaderSize == 12);
 void writeHeader(std::uint8_t* at, FrameType type, std::uint32_t stream, std::size_t length) {
-    auto u32 = [](std::uint8_t* p, std::uint32_t v) {
-        for (int i = 0; i < 4; ++i)
-            p[i] = std::uint8_t(v >> (8 * i));
-    };
-    at[0] = std::uint8_t(protocol::kMagic);
-    at[1] = std::uint8_t(protocol::kMagic >> 8);
-    at[2] = std::uint8_t(type);
-    at[3] = 0;
-    u32(at + 4, stream);
-    u32(at + 8, std::uint32_t(length));
+    protocol::writeFrameHeader(at, type, stream, std::uint32_t(length));
 }
 
 bool encodable(std::uint32_t stream, std::size_t payload) {

@@ -14,14 +14,6 @@ std::uint32_t readU32(const std::uint8_t* p) {
     return std::uint32_t(p[0]) | (std::uint32_t(p[1]) << 8) | (std::uint32_t(p[2]) << 16) |
            (std::uint32_t(p[3]) << 24);
 }
-void writeU16(std::vector<std::uint8_t>& out, std::uint16_t v) {
-    out.push_back(std::uint8_t(v));
-    out.push_back(std::uint8_t(v >> 8));
-}
-void writeU32(std::vector<std::uint8_t>& out, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i)
-        out.push_back(std::uint8_t(v >> (8 * i)));
-}
 
 // Distance to the next position that could start a frame (the magic's first byte), at least 1.
 std::size_t skipToNextMagic(std::span<const std::uint8_t> input) {
@@ -141,16 +133,27 @@ DecodeResult decodeFrame(std::span<const std::uint8_t> input) {
     return r;
 }
 
+void writeFrameHeader(std::uint8_t* at, FrameType type, std::uint32_t stream,
+                      std::uint32_t length, std::uint8_t flags) {
+    auto u32 = [](std::uint8_t* p, std::uint32_t v) {
+        for (int i = 0; i < 4; ++i)
+            p[i] = std::uint8_t(v >> (8 * i));
+    };
+    at[0] = std::uint8_t(kMagic);
+    at[1] = std::uint8_t(kMagic >> 8);
+    at[2] = std::uint8_t(type);
+    at[3] = flags;
+    u32(at + 4, stream);
+    u32(at + 8, length);
+}
+
 bool encodeFrame(std::vector<std::uint8_t>& out, FrameType type, std::uint32_t stream,
                  std::span<const std::uint8_t> payload, std::uint8_t flags) {
     if (payload.size() > kMaxPayload || stream > kMaxStream)
         return false;
-    out.reserve(out.size() + kHeaderSize + payload.size());
-    writeU16(out, kMagic);
-    out.push_back(std::uint8_t(type));
-    out.push_back(flags);
-    writeU32(out, stream);
-    writeU32(out, std::uint32_t(payload.size()));
+    const std::size_t at = out.size();
+    out.resize(at + kHeaderSize);
+    writeFrameHeader(out.data() + at, type, stream, std::uint32_t(payload.size()), flags);
     out.insert(out.end(), payload.begin(), payload.end());
     return true;
 }

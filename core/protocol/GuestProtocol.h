@@ -93,6 +93,12 @@ struct DecodeResult {
 
 DecodeResult decodeFrame(std::span<const std::uint8_t> input);
 
+// Writes a frame header (kHeaderSize bytes) at `at`: for senders that place the payload
+// behind it themselves (the agent reads child output straight into its queue). The caller
+// checks the payload and stream bounds, as encodeFrame does.
+void writeFrameHeader(std::uint8_t* at, FrameType type, std::uint32_t stream,
+                      std::uint32_t length, std::uint8_t flags = 0);
+
 // Appends one encoded frame to `out`. Returns false (and appends nothing) when the payload
 // exceeds kMaxPayload or the stream id is out of range.
 bool encodeFrame(std::vector<std::uint8_t>& out, FrameType type, std::uint32_t stream,

@@ -282,7 +282,8 @@ void SandboxManager::adopt() {
                                : QUuid::createUuid().toString(QUuid::WithoutBraces);
         Sandbox* s = addSandbox(config.value(), root.filePath(id));
         s->loadRuns();
-        s->saveConfig();
+        if (auto saved = s->saveConfig(); !saved)
+            qCWarning(lcSandbox) << saved.error().text();
         if (d != ours.cend() && d->state == DomainState::Running) {
             qCInfo(lcSandbox) << "re-adopting running sandbox" << id;
             s->adoptRunning();
