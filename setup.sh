@@ -33,12 +33,16 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # As root the session URI reaches the system libvirtd, which nothing starts on machines
-# without systemd: start it (and virtlogd) when its socket is absent.
-if [ "$(id -u)" -eq 0 ] && [ ! -S /var/run/libvirt/libvirt-sock ]; then
+# without systemd. A socket file alone proves nothing (a machine image can carry a stale one
+# from a libvirtd that is long gone): ask libvirt itself, and start the daemons if it does
+# not answer.
+libvirt_answers() { timeout 10 virsh -c qemu:///system -q uri >/dev/null 2>&1; }
+if [ "$(id -u)" -eq 0 ] && ! libvirt_answers; then
   say "Starting libvirtd"
   pgrep -x virtlogd >/dev/null || virtlogd -d
-  libvirtd -d
-  for _ in $(seq 100); do [ -S /var/run/libvirt/libvirt-sock ] && break; sleep 0.1; done
+  pgrep -x libvirtd >/dev/null || libvirtd -d
+  for _ in $(seq 150); do libvirt_answers && break; sleep 0.2; done
+  libvirt_answers || { echo "libvirtd did not start; see 'libvirtd --verbose' for why" >&2; exit 1; }
 fi
 
 # Without udev, /dev/kvm stays root-only. libvirt then finds KVM unusable for its QEMU user
