@@ -541,89 +541,30 @@ void VivCli::cmdCopy() {
 }
 
 void VivCli::upload(const QString& local, const QString& sandbox, QString remote) {
-    m_file.setFileName(local);
-    if (!m_file.open(QIODevice::ReadOnly))
-        return failWith(makeError("io_error", "Cannot read " + local + ": " + m_file.errorString()));
     if (remote.isEmpty() || remote.endsWith('/'))
         remote += QFileInfo(local).fileName();
-    // Qt's permission bits are hex-shaped (0x7000 owner…); turn them into octal mode bits.
-    const QFileDevice::Permissions perm = m_file.permissions();
-    const int octal = ((perm & QFileDevice::ReadOwner) ? 0400 : 0) | ((perm & QFileDevice::WriteOwner) ? 0200 : 0) |
-                      ((perm & QFileDevice::ExeOwner) ? 0100 : 0) | ((perm & QFileDevice::ReadGroup) ? 040 : 0) |
-                      ((perm & QFileDevice::WriteGroup) ? 020 : 0) | ((perm & QFileDevice::ExeGroup) ? 010 : 0) |
-                      ((perm & QFileDevice::ReadOther) ? 04 : 0) | ((perm & QFileDevice::WriteOther) ? 02 : 0) |
-                      ((perm & QFileDevice::ExeOther) ? 01 : 0);
-    auto credit = std::make_shared<qint64>(0);
-    auto channel = std::make_shared<quint32>(0);
-    auto sendMore = [this, credit, channel] {
-        while (*credit > 0 && !m_file.atEnd()) {
-            const QByteArray chunk = m_file.read(std::min<qint64>(*credit, 64 * 1024));
-            if (chunk.isEmpty())
-                break;
-            *credit -= chunk.size();
-            m_client.sendData(api::DataKind::File, *channel, chunk);
-        }
-        if (m_file.atEnd() && m_file.isOpen()) {
-            m_file.close();
-            m_client.sendData(api::DataKind::File, *channel, {}); // the end
-        }
-    };
-    connect(&m_client, &ApiClient::fileMessage, this, [credit, channel, sendMore](const QJsonObject& m) {
-        if (m.value("type") == "file.ready") {
-            *channel = quint32(m.value("channel").toInteger());
-            *credit = m.value("window").toInteger();
-        } else if (quint32(m.value("channel").toInteger()) == *channel) {
-            *credit += m.value("bytes").toInteger();
-        } else {
-            return;
-        }
-        sendMore();
-    });
-    m_client.request("file.write", {{"sandbox", sandbox}, {"path", remote}, {"mode", octal}},
-                     [this, remote](Result<QJsonObject> r) {
-                         if (!r)
-                             return failWith(r.error());
-                         err(QString("%1 bytes written to %2").arg(r->value("size").toInteger()).arg(remote));
-                         finish(0);
-                     });
+    copy(FileTransfer::Direction::Upload, sandbox, remote, local);
 }
 
 void VivCli::download(const QString& sandbox, const QString& remote, QString local) {
     if (QFileInfo(local).isDir())
         local += "/" + QFileInfo(remote).fileName();
-    const QString part = local + ".viv-part";
-    auto channel = std::make_shared<quint32>(0);
-    auto mode = std::make_shared<int>(0644);
-    connect(&m_client, &ApiClient::fileMessage, this, [this, channel, mode, part](const QJsonObject& m) {
-        if (m.value("type") != "file.ready")
-            return;
-        *channel = quint32(m.value("channel").toInteger());
-        *mode = int(m.value("mode").toInteger(0644));
-        m_file.setFileName(part);
-        if (!m_file.open(QIODevice::WriteOnly | QIODevice::Truncate))
-            failWith(makeError("io_error", "Cannot write " + part + ": " + m_file.errorString()));
+    copy(FileTransfer::Direction::Download, sandbox, remote, local);
+}
+
+void VivCli::copy(FileTransfer::Direction direction, const QString& sandbox, const QString& remote,
+                  const QString& local) {
+    auto* transfer = new FileTransfer(&m_client, direction, sandbox, remote, local, this);
+    connect(transfer, &FileTransfer::finished, this, [this, transfer](const Status& s) {
+        if (!s)
+            return failWith(s.error());
+        const bool up = transfer->direction() == FileTransfer::Direction::Upload;
+        err(QString("%1 bytes written to %2")
+                .arg(transfer->bytesDone())
+                .arg(up ? transfer->remotePath() : transfer->localPath()));
+        finish(0);
     });
-    connect(&m_client, &ApiClient::data, this,
-            [this, channel](api::DataKind kind, quint32 ch, const QByteArray& bytes) {
-                if (kind == api::DataKind::File && ch == *channel && m_file.isOpen() &&
-                    m_file.write(bytes) != bytes.size())
-                    failWith(makeError("io_error", "Cannot write " + m_file.fileName() + ": " +
-                                                       m_file.errorString()));
-            });
-    m_client.request("file.read", {{"sandbox", sandbox}, {"path", remote}},
-                     [this, local, part, mode](Result<QJsonObject> r) {
-                         m_file.close();
-                         if (!r) {
-                             QFile::remove(part);
-                             return failWith(r.error());
-                         }
-                         ::chmod(QFile::encodeName(part).constData(), mode_t(*mode));
-                         QFile::remove(local);
-                         if (!QFile::rename(part, local))
-                             return failWith(makeError("io_error", "Cannot move the download to " + local));
-                         err(QString("%1 bytes written to %2").arg(r->value("size").toInteger()).arg(local));
-                         finish(0);
-                     });
+    transfer->start();
 }
 
 } // namespace vivarium

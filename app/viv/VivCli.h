@@ -5,6 +5,7 @@
 #pragma once
 
 #include "ApiClient.h"
+#include "FileTransfer.h"
 #include "ServiceConnector.h"
 #include "Terminal.h"
 
@@ -47,6 +48,8 @@ private:
     void cmdCopy();
     void upload(const QString& local, const QString& sandbox, QString remote);
     void download(const QString& sandbox, const QString& remote, QString local);
+    void copy(FileTransfer::Direction direction, const QString& sandbox, const QString& remote,
+              const QString& local);
     void cleanupAndFinish(int code);
 
     QStringList m_args;
@@ -58,7 +61,6 @@ private:
     std::unique_ptr<QSocketNotifier> m_stdin;
     quint32 m_channel = 0;
     QString m_ephemeral; // sandbox `viv run` made and removes afterwards
-    QFile m_file;        // viv cp: the local side
     int m_exitCode = 0;
 };
 

@@ -4,6 +4,7 @@
 #include "ServiceFixture.h"
 
 #include <QCryptographicHash>
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -216,7 +217,9 @@ private slots:
         const VivResult missing = m_service->viv({"cp", m_id + ":/no/such/file", dir.filePath("x")});
         QCOMPARE(missing.code, 125);
         QVERIFY(missing.err.contains("No such file"));
-        QVERIFY(!QFile::exists(dir.filePath("x")) && !QFile::exists(dir.filePath("x.viv-part")));
+        // Nothing half-written: no destination and no temporary file beside it.
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden, QDir::Name),
+                 (QStringList{"in.bin", "out.bin"}));
     }
 
     void scopedTokenFromTheCommandLine() {
