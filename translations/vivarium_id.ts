@@ -25,6 +25,405 @@
     </message>
 </context>
 <context>
+    <name>vivarium::gui::FilesModel</name>
+    <message>
+        <location filename="../app/gui/FilesModel.cpp" line="+22"/>
+        <source>Folder</source>
+        <translation>Folder</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>File</source>
+        <translation>Berkas</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Link to %1</source>
+        <translation>Tautan ke %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Other</source>
+        <translation>Lainnya</translation>
+    </message>
+    <message>
+        <location line="+190"/>
+        <source>%1 → %2</source>
+        <translation>%1 → %2</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Owner %1, group %2</source>
+        <translation>Pemilik %1, grup %2</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>Name</source>
+        <translation>Nama</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Size</source>
+        <translation>Ukuran</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Type</source>
+        <translation>Jenis</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Permissions</source>
+        <translation>Izin</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Modified</source>
+        <translation>Diubah</translation>
+    </message>
+</context>
+<context>
+    <name>vivarium::gui::FilesTab</name>
+    <message>
+        <location filename="../app/gui/FilesTab.cpp" line="+120"/>
+        <source>Save File From the Sandbox</source>
+        <translation>Simpan Berkas dari Sandbox</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Save Files From the Sandbox Into</source>
+        <translation>Simpan Berkas dari Sandbox ke</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Upload Files to %1</source>
+        <translation>Unggah Berkas ke %1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Files</source>
+        <translation>Berkas</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Files in the sandbox</source>
+        <translation>Berkas di sandbox</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Folder in the sandbox</source>
+        <translation>Folder di sandbox</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Folder path, e.g. /root</source>
+        <translation>Jalur folder, mis. /root</translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Up</source>
+        <translation>&amp;Naik</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Go to the parent folder</source>
+        <translation>Ke folder induk</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Re&amp;fresh</source>
+        <translation>&amp;Muat ulang</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reload the folder</source>
+        <translation>Muat ulang folder</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Download…</source>
+        <translation>&amp;Unduh…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save the selected files on this computer</source>
+        <translation>Simpan berkas yang dipilih di komputer ini</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Upload…</source>
+        <translation>Ung&amp;gah…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Copy files from this computer into this folder; you can also drop them on the list</source>
+        <translation>Salin berkas dari komputer ini ke folder ini; Anda juga bisa menjatuhkannya ke daftar</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>De&amp;lete…</source>
+        <translation>&amp;Hapus…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Delete the selected files and folders</source>
+        <translation>Hapus berkas dan folder yang dipilih</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Edit &amp;path</source>
+        <translation>Ubah &amp;jalur</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Type a folder to go to</source>
+        <translation>Ketik folder yang dituju</translation>
+    </message>
+    <message>
+        <location line="+58"/>
+        <source>No sandbox is selected.</source>
+        <translation>Tidak ada sandbox yang dipilih.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The sandbox is starting. Its files can be browsed once it is ready.</source>
+        <translation>Sandbox sedang dimulai. Berkasnya bisa dijelajahi setelah siap.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The sandbox is stopping.</source>
+        <translation>Sandbox sedang dihentikan.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The sandbox is being deleted.</source>
+        <translation>Sandbox sedang dihapus.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Start the sandbox to browse its files.</source>
+        <translation>Mulai sandbox untuk menjelajahi berkasnya.</translation>
+    </message>
+    <message>
+        <location line="+49"/>
+        <source>Cannot reach vivariumd: %1. Refresh to try again.</source>
+        <translation>Tidak dapat menghubungi vivariumd: %1. Muat ulang untuk mencoba lagi.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>the connection was lost</source>
+        <translation>koneksi terputus</translation>
+    </message>
+    <message>
+        <location line="+53"/>
+        <location line="+44"/>
+        <source>Cannot open %1: %2</source>
+        <translation>Tidak dapat membuka %1: %2</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>%1 is not a regular file, so it cannot be downloaded.</source>
+        <translation>%1 bukan berkas biasa, jadi tidak dapat diunduh.</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Folders cannot be downloaded yet: %1. Download the files inside them instead.</source>
+        <translation>Folder belum dapat diunduh: %1. Unduh saja berkas di dalamnya.</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>Cannot upload %1: it no longer exists.</source>
+        <translation>Tidak dapat mengunggah %1: berkas itu sudah tidak ada.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Folders cannot be uploaded yet: %1. Drop or choose the files inside them instead.</source>
+        <translation>Folder belum dapat diunggah: %1. Jatuhkan atau pilih saja berkas di dalamnya.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Replace %1 in %2 in the sandbox?</source>
+        <translation>Ganti %1 di %2 dalam sandbox?</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+36"/>
+        <source>%n items</source>
+        <translation>
+            <numerusform>%n item</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Delete %1 from the sandbox, with everything in the folders?</source>
+        <translation>Hapus %1 dari sandbox, beserta seluruh isi foldernya?</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Delete %1 from the sandbox?</source>
+        <translation>Hapus %1 dari sandbox?</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Cannot delete %1: %2</source>
+        <translation>Tidak dapat menghapus %1: %2</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Waiting to upload %1…</source>
+        <translation>Menunggu untuk mengunggah %1…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Waiting to download %1…</source>
+        <translation>Menunggu untuk mengunduh %1…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 → sandbox %2</source>
+        <translation>%1 → sandbox %2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>sandbox %1 → %2</source>
+        <translation>sandbox %1 → %2</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Cancel this transfer</source>
+        <translation>Batalkan transfer ini</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>Uploading %1 to %2…</source>
+        <translation>Mengunggah %1 ke %2…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Downloading %1 to %2…</source>
+        <translation>Mengunduh %1 ke %2…</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>%1 of %2</source>
+        <translation>%1 dari %2</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>no such file or folder</source>
+        <translation>berkas atau folder tidak ada</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>permission denied</source>
+        <translation>izin ditolak</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>it is a folder</source>
+        <translation>itu sebuah folder</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>it is not a folder</source>
+        <translation>itu bukan folder</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>it is not a regular file</source>
+        <translation>itu bukan berkas biasa</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the folder has more than 100 000 entries</source>
+        <translation>folder berisi lebih dari 100 000 entri</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the root folder and mount points cannot be deleted</source>
+        <translation>folder akar dan titik kait tidak dapat dihapus</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the sandbox is not running</source>
+        <translation>sandbox tidak sedang berjalan</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the sandbox stopped</source>
+        <translation>sandbox berhenti</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the sandbox did not answer in time</source>
+        <translation>sandbox tidak menjawab tepat waktu</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the connection to vivariumd was lost</source>
+        <translation>koneksi ke vivariumd terputus</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>this connection&apos;s token does not allow it</source>
+        <translation>token koneksi ini tidak mengizinkannya</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cancelled</source>
+        <translation>dibatalkan</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>cannot reach vivariumd (%1)</source>
+        <translation>tidak dapat menghubungi vivariumd (%1)</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Uploaded %1 to %2 (%3).</source>
+        <translation>%1 diunggah ke %2 (%3).</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Downloaded %1 to %2 (%3).</source>
+        <translation>%1 diunduh ke %2 (%3).</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Cancelled.</source>
+        <translation>Dibatalkan.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Cannot upload %1: %2</source>
+        <translation>Tidak dapat mengunggah %1: %2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Cannot download %1: %2</source>
+        <translation>Tidak dapat mengunduh %1: %2</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Close</source>
+        <translation>Tutup</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remove this line</source>
+        <translation>Hapus baris ini</translation>
+    </message>
+</context>
+<context>
     <name>vivarium::gui::MainWindow</name>
     <message>
         <location filename="../app/gui/MainWindow.cpp" line="+38"/>
@@ -443,6 +842,11 @@
         <location line="+2"/>
         <source>&amp;Terminal</source>
         <translation>&amp;Terminal</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>F&amp;iles</source>
+        <translation>Be&amp;rkas</translation>
     </message>
     <message>
         <location line="+39"/>

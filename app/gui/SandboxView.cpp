@@ -1,5 +1,6 @@
 #include "SandboxView.h"
 
+#include "FilesTab.h"
 #include "RunsModel.h"
 #include "SandboxModel.h"
 #include "terminal/TerminalTab.h"
@@ -37,6 +38,8 @@ SandboxView::SandboxView(QWidget* parent)
     m_tabs->addTab(buildDetailsTab(), tr("&Details"));
     m_terminal = new TerminalTab(this);
     m_tabs->addTab(m_terminal, tr("&Terminal"));
+    m_files = new FilesTab(this);
+    m_tabs->addTab(m_files, tr("F&iles")); // Alt+F is the File menu
     m_stack->addWidget(placeholder);
     m_stack->addWidget(m_tabs);
     auto* layout = new QVBoxLayout(this);
@@ -140,6 +143,7 @@ void SandboxView::showSandbox(const QJsonObject& sandbox) {
     m_sandbox = sandbox;
     m_stack->setCurrentIndex(id.isEmpty() ? 0 : 1);
     updateDetails();
+    m_files->showSandbox(sandbox, m_endpoint);
     if (changed)
         follow(id);
 }

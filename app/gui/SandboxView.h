@@ -22,6 +22,7 @@ class QTableView;
 
 namespace vivarium::gui {
 
+class FilesTab;
 class RunsModel;
 class TerminalTab;
 
@@ -43,6 +44,7 @@ public:
     QPlainTextEdit* outputView() const { return m_output; }
     QTabWidget* tabs() const { return m_tabs; }
     TerminalTab* terminalTab() const { return m_terminal; }
+    FilesTab* filesTab() const { return m_files; }
     bool selectRun(qint64 run);
 
 private:
@@ -70,6 +72,7 @@ private:
     QFormLayout* m_details;
     QHash<QString, QLabel*> m_detailLabels;
     TerminalTab* m_terminal;
+    FilesTab* m_files;
     qint64 m_shownRun = 0;
     QStringDecoder m_decoder{QStringDecoder::Utf8};
 };

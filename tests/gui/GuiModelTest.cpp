@@ -4,11 +4,14 @@
 //
 // The recordings in data/ are JSON lines as the server sends them; a binary data frame is
 // written as {"type":"data","kind":K,"channel":C,"text":"..."}.
+#include "FilesModel.h"
+#include "FilesTab.h"
 #include "RunsModel.h"
 #include "SandboxModel.h"
 
 #include <QAbstractItemModelTester>
 #include <QFile>
+#include <QIcon>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSignalSpy>
@@ -45,6 +48,13 @@ void feed(RunsModel& model, const QJsonObject& m) {
         model.applyExit(m);
     else if (type.startsWith("run."))
         model.applyRunMessage(m);
+}
+
+QStringList names(const FilesModel& m) {
+    QStringList out;
+    for (int r = 0; r < m.rowCount(); ++r)
+        out << m.data(m.index(r, FilesModel::Name)).toString();
+    return out;
 }
 
 } // namespace
@@ -219,6 +229,135 @@ private slots:
         QCOMPARE(appended.at(1).at(1).toByteArray(), QByteArray("789"));
         QCOMPARE(appended.at(1).at(2).toBool(), true); // the truncation is announced once
         QCOMPARE(appended.at(0).at(2).toBool(), false);
+    }
+
+    // The Files tab's model, fed recorded file.list results.
+    void filesListing() {
+        QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
+        FilesModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const QList<QJsonObject> rec = recording("file-list.jsonl");
+        model.setListing("/root", rec[0].value("entries").toArray());
+        QCOMPARE(model.path(), QString("/root"));
+        // "a/b", ".." and "" are not single names: a guest cannot smuggle a path in.
+        QCOMPARE(names(model), (QStringList{"bin", "Docs", ".profile", "file2.txt", "file10.txt",
+                                            "hostname", "queue"}));
+        const int docs = model.rowOf("Docs"), file = model.rowOf("file10.txt");
+        QVERIFY(model.isDirectory(docs));
+        QVERIFY(!model.isDirectory(file));
+        QCOMPARE(model.pathOf(file), QString("/root/file10.txt"));
+        QCOMPARE(cell(model, file, FilesModel::Name, FilesModel::PathRole), QString("/root/file10.txt"));
+        QCOMPARE(cell(model, file, FilesModel::Size), QLocale().formattedDataSize(2048));
+        QCOMPARE(cell(model, docs, FilesModel::Size), QString()); // a folder's size says nothing
+        QCOMPARE(cell(model, file, FilesModel::Type), QString("File"));
+        QCOMPARE(cell(model, docs, FilesModel::Type), QString("Folder"));
+        QCOMPARE(cell(model, model.rowOf("hostname"), FilesModel::Type), QString("Link to /etc/hostname"));
+        QCOMPARE(cell(model, model.rowOf("queue"), FilesModel::Type), QString("Other"));
+        QCOMPARE(cell(model, file, FilesModel::Mode), QString("rw-r--r--"));
+        QCOMPARE(cell(model, model.rowOf("bin"), FilesModel::Mode), QString("rwx------"));
+        QCOMPARE(cell(model, file, FilesModel::Modified),
+                 QLocale().toString(QDateTime::fromSecsSinceEpoch(1795740600), QLocale::ShortFormat));
+        QCOMPARE(model.data(model.index(file, FilesModel::Size), FilesModel::SortRole).toLongLong(), 2048);
+        QCOMPARE(model.data(model.index(file, FilesModel::Modified), FilesModel::SortRole).toLongLong(),
+                 1795740600);
+        QCOMPARE(model.entry(file).value("uid").toInt(), 0);
+        QVERIFY(!model.data(model.index(docs, FilesModel::Name), Qt::DecorationRole).value<QIcon>().isNull());
+        QCOMPARE(model.headerData(FilesModel::Mode, Qt::Horizontal, Qt::DisplayRole).toString(),
+                 QString("Permissions"));
+        QLocale::setDefault(QLocale::system());
+    }
+
+    void filesSortFoldersFirstAndNaturally() {
+        FilesModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setListing("/root", recording("file-list.jsonl")[0].value("entries").toArray());
+        const QPersistentModelIndex held = model.index(model.rowOf("hostname"), FilesModel::Type);
+        model.sort(FilesModel::Name, Qt::DescendingOrder); // folders stay first
+        QCOMPARE(names(model), (QStringList{"Docs", "bin", "queue", "hostname", "file10.txt",
+                                            "file2.txt", ".profile"}));
+        QCOMPARE(held.row(), model.rowOf("hostname")); // persistent indexes follow their rows
+        QCOMPARE(held.column(), int(FilesModel::Type));
+        model.sort(FilesModel::Size, Qt::AscendingOrder);
+        QCOMPARE(names(model), (QStringList{"bin", "Docs", "queue", "hostname", "file2.txt",
+                                            ".profile", "file10.txt"}));
+        model.sort(FilesModel::Size, Qt::DescendingOrder); // ties (the folders) stay A to Z
+        QCOMPARE(names(model), (QStringList{"bin", "Docs", "file10.txt", ".profile", "file2.txt",
+                                            "hostname", "queue"}));
+        model.sort(FilesModel::Modified, Qt::DescendingOrder);
+        QCOMPARE(names(model), (QStringList{"Docs", "bin", "file2.txt", "file10.txt", "queue",
+                                            "hostname", ".profile"}));
+        QCOMPARE(held.row(), model.rowOf("hostname"));
+
+        // A view sorting through a proxy on SortRole gets the same natural name order.
+        QSortFilterProxyModel proxy;
+        proxy.setSourceModel(&model);
+        proxy.setSortRole(FilesModel::SortRole);
+        proxy.sort(FilesModel::Name);
+        QStringList sorted;
+        for (int r = 0; r < proxy.rowCount(); ++r)
+            sorted << proxy.index(r, FilesModel::Name).data().toString();
+        QVERIFY(sorted.indexOf("file2.txt") < sorted.indexOf("file10.txt"));
+        QVERIFY(FilesModel::naturalKey("log9") < FilesModel::naturalKey("Log10"));
+        QVERIFY(FilesModel::naturalKey("a-2-b") < FilesModel::naturalKey("a-2-c"));
+    }
+
+    void filesRefreshInPlace() {
+        FilesModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const QList<QJsonObject> rec = recording("file-list.jsonl");
+        model.setListing("/root", rec[0].value("entries").toArray());
+        const QPersistentModelIndex held = model.index(model.rowOf("hostname"), 0);
+        QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        // The same folder again (a file.written event): file10.txt went, file2.txt grew,
+        // upload.bin came. Rows change in place; a selection or scroll position survives.
+        model.setListing("/root", rec[1].value("entries").toArray());
+        QCOMPARE(reset.count(), 0);
+        QCOMPARE(removed.count(), 1);
+        QCOMPARE(inserted.count(), 1);
+        QCOMPARE(changed.count(), 1); // file2.txt only: unchanged entries are left alone
+        QCOMPARE(names(model), (QStringList{"bin", "Docs", ".profile", "file2.txt", "hostname",
+                                            "queue", "upload.bin"}));
+        QCOMPARE(model.entry(model.rowOf("file2.txt")).value("size").toInteger(), 1048576);
+        QVERIFY(held.isValid());
+        QCOMPARE(held.row(), model.rowOf("hostname"));
+        // Another folder starts afresh.
+        model.setListing("/root/Docs", rec[2].value("entries").toArray());
+        QCOMPARE(reset.count(), 1);
+        QVERIFY(!held.isValid());
+        QCOMPARE(names(model), QStringList{"notes.md"});
+        QCOMPARE(model.pathOf(0), QString("/root/Docs/notes.md"));
+        model.clear();
+        QCOMPARE(model.rowCount(), 0);
+        QCOMPARE(model.path(), QString());
+    }
+
+    void filesPathsAndMessages() {
+        QCOMPARE(FilesModel::parentPath("/"), QString("/"));
+        QCOMPARE(FilesModel::parentPath("/root"), QString("/"));
+        QCOMPARE(FilesModel::parentPath("/root/Docs/"), QString("/root"));
+        QCOMPARE(FilesModel::childPath("/", "etc"), QString("/etc"));
+        QCOMPARE(FilesModel::childPath("/etc", "hosts"), QString("/etc/hosts"));
+        QCOMPARE(FilesModel::modeText(0755), QString("rwxr-xr-x"));
+        QCOMPARE(FilesModel::modeText(0), QString("---------"));
+        // Errors read as sentences, never as codes, and the guest's "<path>: " is not repeated.
+        QCOMPARE(FilesTab::reason(makeError("permission_denied", "/etc/shadow: Permission denied"),
+                                  "/etc/shadow"),
+                 QString("permission denied"));
+        QCOMPARE(FilesTab::reason(makeError("not_found", "/x: No such file or directory"), "/x"),
+                 QString("no such file or folder"));
+        QCOMPARE(FilesTab::reason(makeError("io_error", "/dev/null: not a regular file"), "/dev/null"),
+                 QString("not a regular file"));
+        QCOMPARE(FilesTab::reason(makeError("local_io_error", "Cannot write to /home/u: Permission denied")),
+                 QString("Cannot write to /home/u: Permission denied"));
+        for (const char* code : {"is_a_directory", "not_a_directory", "not_a_file", "too_many_entries",
+                                 "refused", "invalid_state", "stopped", "timeout", "disconnected",
+                                 "forbidden"}) {
+            const QString text = FilesTab::reason(makeError(code, "raw"));
+            QVERIFY2(text != QLatin1String(code) && !text.contains(u'_') && text != "raw", code);
+        }
     }
 };
 
