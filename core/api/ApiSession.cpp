@@ -188,6 +188,7 @@ void ApiSession::onText(const QString& message) {
         {"exec.signal", &ApiSession::handleSignal},
         {"run.list", &ApiSession::handleRuns},
         {"run.attach", &ApiSession::handleAttach},
+        {"run.timing", &ApiSession::handleTiming},
         {"run.resize", &ApiSession::handleResize},
         {"run.signal", &ApiSession::handleSignal},
         {"file.write", &ApiSession::handleFileWrite},
@@ -531,6 +532,28 @@ void ApiSession::handleAttach(qint64 id, const QJsonObject& req) {
     // attach() announces the channel (run.attached) before any of the run's data.
     const quint32 channel = attach(s, r.value());
     reply(id, {{"channel", qint64(channel)}, {"run", runJson(s, r.value())}});
+}
+
+void ApiSession::handleTiming(qint64 id, const QJsonObject& req) {
+    Sandbox* s = nullptr;
+    auto r = runArg(req, &s);
+    if (!r)
+        return fail(id, r.error());
+    const QJsonValue max = req.value("max_marks");
+    if (req.contains("max_marks") &&
+        (!max.isDouble() || max.toDouble() < 1 || max.toDouble() > RunTiming::kMaxMarks))
+        return fail(id, badField("max_marks", QString("a number from 1 to %1").arg(RunTiming::kMaxMarks)));
+    const Run* run = r.value();
+    // Read now, on this thread: the file is 12 bytes per mark and the read is bounded by
+    // max_marks in memory, so even a day-long run's timing is a few milliseconds of reading.
+    auto marks = RunTiming::read(run->timingPath(), run->info().outputBytes,
+                                 max.toInt(RunTiming::kDefaultMaxMarks));
+    if (!marks)
+        return fail(id, marks.error());
+    QJsonArray list;
+    for (const TimingMark& m : std::as_const(marks->marks))
+        list.append(QJsonArray{m.offset, m.ms});
+    reply(id, {{"run", runJson(s, run)}, {"marks", list}, {"granularity_ms", marks->granularityMs}});
 }
 
 Result<FileStream*> ApiSession::openFile(qint64, const QJsonObject& req, int kind) {

@@ -69,6 +69,7 @@ private:
     void handleExec(qint64 id, const QJsonObject& request);
     void handleRuns(qint64 id, const QJsonObject& request);
     void handleAttach(qint64 id, const QJsonObject& request);
+    void handleTiming(qint64 id, const QJsonObject& request);
     void handleResize(qint64 id, const QJsonObject& request);
     void handleSignal(qint64 id, const QJsonObject& request);
     void handleFileWrite(qint64 id, const QJsonObject& request);

@@ -21,6 +21,7 @@ public:
     bool finished() const override { return info().finished(); }
     QString outputPath() const override { return m_record->outputPath(); }
     qint64 outputLogSize() const override { return m_record->outputLogSize(); }
+    QString timingPath() const { return m_record->timingPath(); }
     qint64 pid() const { return m_pid; }
 
     void setPid(qint64 pid) { m_pid = pid; }

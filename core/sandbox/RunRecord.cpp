@@ -1,5 +1,7 @@
 #include "RunRecord.h"
 
+#include "Log.h"
+
 #include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -33,6 +35,10 @@ QJsonObject RunInfo::toJson() const {
                   {"pty", pty},
                   {"started", started.toString(Qt::ISODateWithMs)},
                   {"output_bytes", outputBytes}};
+    if (pty && rows > 0 && cols > 0) {
+        o["rows"] = rows;
+        o["cols"] = cols;
+    }
     if (ended)
         o["ended"] = ended->toString(Qt::ISODateWithMs);
     if (exitCode)
@@ -55,6 +61,8 @@ Result<RunInfo> RunInfo::fromJson(const QJsonObject& o) {
         r.argv << a.toString();
     r.origin = o.value("origin").toString();
     r.pty = o.value("pty").toBool();
+    r.rows = o.value("rows").toInt();
+    r.cols = o.value("cols").toInt();
     r.started = QDateTime::fromString(o.value("started").toString(), Qt::ISODateWithMs);
     if (o.contains("ended"))
         r.ended = QDateTime::fromString(o.value("ended").toString(), Qt::ISODateWithMs);
@@ -67,13 +75,21 @@ Result<RunInfo> RunInfo::fromJson(const QJsonObject& o) {
     return r;
 }
 
-RunRecord::RunRecord(QString dir, RunInfo info) : m_dir(std::move(dir)), m_info(std::move(info)) {}
+RunRecord::RunRecord(QString dir, RunInfo info) : m_dir(std::move(dir)), m_info(std::move(info)) {
+    m_clock.start();
+    if (m_info.started.isValid())
+        m_clockBaseMs = std::max<qint64>(0, m_info.started.msecsTo(QDateTime::currentDateTimeUtc()));
+}
+
+qint64 RunRecord::elapsedMs() const { return m_clockBaseMs + m_clock.elapsed(); }
 
 Result<std::unique_ptr<RunRecord>> RunRecord::create(const QString& dir, RunInfo info) {
     if (!QDir().mkpath(dir))
         return makeError("io_error", "Cannot create the run record directory " + dir);
     std::unique_ptr<RunRecord> r(new RunRecord(dir, std::move(info)));
     if (auto s = r->m_log.open(dir + "/output.log", /*truncate=*/true); !s)
+        return s.error();
+    if (auto s = r->m_timing.open(r->timingPath(), /*truncate=*/true); !s)
         return s.error();
     if (auto s = r->saveMeta(); !s)
         return s.error();
@@ -95,15 +111,25 @@ Result<std::unique_ptr<RunRecord>> RunRecord::open(const QString& dir) {
     std::unique_ptr<RunRecord> r(new RunRecord(dir, std::move(info.value())));
     if (auto s = r->m_log.open(dir + "/output.log", /*truncate=*/false); !s)
         return s.error();
+    // Timing is an extra: a record whose timing file cannot be opened still replays.
+    if (auto s = r->m_timing.open(r->timingPath(), /*truncate=*/false); !s)
+        qCWarning(lcSandbox) << s.error().text();
     // The output file is the truth for byte counts (meta.json may lag after a crash).
     r->m_info.outputBytes = r->m_log.payloadBytes();
     return r;
 }
 
 Result<OutputLog::Range> RunRecord::appendOutput(OutputKind kind, const QByteArray& data) {
+    const qint64 before = m_log.payloadBytes();
     auto range = m_log.append(kind, data);
-    if (range)
-        m_info.outputBytes += data.size();
+    if (!range)
+        return range;
+    m_info.outputBytes += data.size();
+    // After the output, so a mark never points past what is stored. A timing failure costs
+    // only the timing: the output is kept and the run goes on.
+    if (!data.isEmpty())
+        if (auto s = m_timing.note(before, elapsedMs()); !s && !std::exchange(m_timingWarned, true))
+            qCWarning(lcSandbox) << s.error().text();
     return range;
 }
 

@@ -344,6 +344,10 @@ Result<Run*> Sandbox::exec(const ExecOptions& o) {
     info.argv = o.argv;
     info.origin = o.origin;
     info.pty = o.pty;
+    if (o.pty) {
+        info.rows = req.rows;
+        info.cols = req.cols;
+    }
     info.started = QDateTime::currentDateTimeUtc();
     // nextSeq is not saved here: loadRuns() recovers it from the run directories.
     auto record = RunRecord::create(m_dir + "/runs/" + QString::number(info.seq), info);

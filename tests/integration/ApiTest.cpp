@@ -624,6 +624,42 @@ private slots:
         QVERIFY(c.runToEnd(m_sandbox, QJsonArray{"rm", "/tmp/sparse"}));
     }
 
+    void runTimingMarks() {
+        Client c(endpoint());
+        QVERIFY(c.waitReady());
+        auto r = c.call("exec", {{"sandbox", m_sandbox}, {"argv", QJsonArray{"sh", "-c", "echo x; sleep 0.3; echo y"}}});
+        QVERIFY(r);
+        const qint64 run = r->value("run").toInteger();
+        QTRY_VERIFY_WITH_TIMEOUT(c.exitOf(quint32(r->value("channel").toInteger())), 30000);
+        auto t = c.call("run.timing", {{"sandbox", m_sandbox}, {"run", run}});
+        QVERIFY2(t, t ? "" : qPrintable(t.error().text()));
+        QCOMPARE(t->value("run").toObject().value("run").toInteger(), run);
+        QCOMPARE(t->value("granularity_ms").toInt(), 20);
+        const QJsonArray marks = t->value("marks").toArray();
+        QVERIFY2(marks.size() == 2, QJsonDocument(marks).toJson().constData());
+        QCOMPARE(marks[0].toArray()[0].toInteger(), 0); // "x\n" from the start
+        QCOMPARE(marks[1].toArray()[0].toInteger(), 2); // "y\n" after it, 0.3 s later
+        const qint64 gap = marks[1].toArray()[1].toInteger() - marks[0].toArray()[1].toInteger();
+        QVERIFY2(gap >= 250 && gap < 3000, qPrintable(QString::number(gap)));
+        // Thinned to what the client can take.
+        auto one = c.call("run.timing", {{"sandbox", m_sandbox}, {"run", run}, {"max_marks", 1}});
+        QVERIFY(one);
+        QCOMPARE(one->value("marks").toArray().size(), 1);
+        QVERIFY(one->value("granularity_ms").toInt() > 250);
+        QCOMPARE(c.call("run.timing", {{"sandbox", m_sandbox}, {"run", run}, {"max_marks", 0}}).error().code,
+                 QString("bad_request"));
+        QCOMPARE(c.call("run.timing", {{"sandbox", m_sandbox}, {"run", 99999}}).error().code,
+                 QString("not_found"));
+        // A pty run records its terminal's size, for a cast's header.
+        auto pty = c.call("exec", {{"sandbox", m_sandbox}, {"argv", QJsonArray{"true"}}, {"pty", true},
+                                  {"rows", 33}, {"cols", 111}});
+        QVERIFY(pty);
+        auto listed = c.call("run.timing", {{"sandbox", m_sandbox}, {"run", pty->value("run")}});
+        QVERIFY(listed);
+        QCOMPARE(listed->value("run").toObject().value("cols").toInt(), 111);
+        QCOMPARE(listed->value("run").toObject().value("rows").toInt(), 33);
+    }
+
     void uploadPastTheWindowIsRefused() {
         Client c(endpoint());
         QVERIFY(c.waitReady());
