@@ -1,6 +1,7 @@
 #include "VivCli.h"
 
 #include "Paths.h"
+#include "RunExportJob.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -8,6 +9,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
+#include <QSaveFile>
 #include <QTimer>
 
 #include <cstdio>
@@ -118,6 +120,9 @@ Commands:
                        replay a run's output (stdout and stderr kept apart); --follow
                        keeps streaming until it ends
   logs ID --follow     stream every new run of the sandbox
+  export ID RUN [--format cast|text] [-o FILE]
+                       a run's output as an asciinema v2 cast (the default, timed as it
+                       ran) or as plain text (escape sequences removed), to FILE or stdout
   token create --sandbox ID
                        make a token that can use only that sandbox (for an agent)
   token ls | token rm TOKEN_ID
@@ -154,8 +159,8 @@ void VivCli::start() {
         return;
     }
     m_command = m_args.takeFirst();
-    static const QStringList known{"run",  "create", "exec", "ls",   "start",
-                                   "stop", "rm",     "logs", "token", "cp"};
+    static const QStringList known{"run",  "create", "exec", "ls",    "start", "stop",
+                                   "rm",   "logs",   "export", "token", "cp"};
     if (!known.contains(m_command)) {
         usage("unknown command '" + m_command + "'");
         return;
@@ -199,6 +204,8 @@ void VivCli::dispatch() {
         cmdSimple("sandbox.remove", "removed");
     else if (m_command == "logs")
         cmdLogs();
+    else if (m_command == "export")
+        cmdExport();
     else if (m_command == "token")
         cmdToken();
     else if (m_command == "cp")
@@ -474,6 +481,45 @@ void VivCli::cmdLogsRun(const QString& sandbox, qint64 run, bool follow) {
                          if (!r)
                              failWith(r.error());
                      });
+}
+
+void VivCli::cmdExport() {
+    const Parsed p = parse(m_args, {"--format", "-o", "--output"}, {});
+    if (!p.error.isEmpty())
+        return usage(p.error);
+    bool ok = false;
+    const qint64 run = p.positional.value(1).toLongLong(&ok);
+    if (p.positional.size() != 2 || !ok || run < 1)
+        return usage("viv export takes a sandbox id and a run number: viv export ID RUN");
+    const QString format = p.values.value("--format").value(0, "cast");
+    if (format != "cast" && format != "text")
+        return usage("--format is cast or text");
+    const QString file = (p.values.value("-o") + p.values.value("--output")).value(0);
+    // A file appears whole or not at all (QSaveFile); stdout gets the export as it is made.
+    if (file.isEmpty() || file == "-") {
+        auto* out = new QFile(this);
+        if (!out->open(STDOUT_FILENO, QIODevice::WriteOnly, QFileDevice::DontCloseHandle))
+            return failWith(makeError("io_error", "Cannot write to stdout: " + out->errorString()));
+        m_export = out;
+    } else {
+        auto* out = new QSaveFile(file, this);
+        if (!out->open(QIODevice::WriteOnly))
+            return failWith(makeError("io_error", "Cannot write " + file + ": " + out->errorString()));
+        m_export = out;
+    }
+    auto* job = new RunExportJob(&m_client, p.positional[0], run,
+                                 format == "cast" ? ExportFormat::Cast : ExportFormat::Text,
+                                 m_export, this);
+    connect(job, &RunExportJob::finished, this, [this, file](const Status& st) {
+        if (!st)
+            return failWith(st.error()); // a QSaveFile not committed leaves nothing behind
+        if (auto* save = qobject_cast<QSaveFile*>(m_export); save && !save->commit())
+            return failWith(makeError("io_error", "Cannot write " + file + ": " + save->errorString()));
+        if (auto* f = qobject_cast<QFile*>(m_export))
+            f->flush();
+        finish(0);
+    });
+    job->start();
 }
 
 void VivCli::cmdToken() {

@@ -44,6 +44,7 @@ private:
     void cmdSimple(const QString& type, const QString& verb);
     void cmdLogs();
     void cmdLogsRun(const QString& sandbox, qint64 run, bool follow);
+    void cmdExport();
     void cmdToken();
     void cmdCopy();
     void upload(const QString& local, const QString& sandbox, QString remote);
@@ -61,6 +62,7 @@ private:
     std::unique_ptr<QSocketNotifier> m_stdin;
     quint32 m_channel = 0;
     QString m_ephemeral; // sandbox `viv run` made and removes afterwards
+    QFileDevice* m_export = nullptr; // viv export: stdout or a QSaveFile
     int m_exitCode = 0;
 };
 

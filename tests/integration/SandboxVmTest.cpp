@@ -196,6 +196,65 @@ private slots:
         QCOMPARE(follower->exitCode(), 0);
     }
 
+    void exportCastAndText() {
+        // Two lines 0.3 s apart, the second on stderr and not ASCII.
+        QCOMPARE(exec({"sh", "-c", "echo a; sleep 0.3; echo bé >&2"}).code, 0);
+        const QJsonArray runs = QJsonDocument::fromJson(m_service->viv({"logs", m_id, "--json"}).out).array();
+        const QString run = QString::number(runs.last().toObject().value("run").toInteger());
+
+        const VivResult cast = m_service->viv({"export", m_id, run, "--format", "cast"});
+        QVERIFY2(cast.code == 0, cast.err.constData());
+        QList<QByteArray> lines = cast.out.split('\n');
+        QCOMPARE(lines.takeLast(), QByteArray()); // every line ends with "\n"
+        const QJsonObject header = QJsonDocument::fromJson(lines.takeFirst()).object();
+        QCOMPARE(header.value("version").toInt(), 2);
+        QCOMPARE(header.value("width").toInt(), 80);
+        QCOMPARE(header.value("height").toInt(), 24);
+        QCOMPARE(header.value("title").toString(), QString("sh -c 'echo a; sleep 0.3; echo bé >&2'"));
+        QVERIFY(header.value("timestamp").toInteger() > 1700000000);
+        QVERIFY(header.value("duration").toDouble() >= 0.3);
+        QCOMPARE(header.value("env").toObject().value("TERM").toString(), QString("xterm-256color"));
+        QString all;
+        double atA = -1, atB = -1, last = 0;
+        for (const QByteArray& line : std::as_const(lines)) {
+            const QJsonArray event = QJsonDocument::fromJson(line).array();
+            QVERIFY2(event.size() == 3 && event[1].toString() == "o", line.constData());
+            QVERIFY(event[0].toDouble() >= last); // never back in time
+            last = event[0].toDouble();
+            if (event[2].toString().contains('a') && atA < 0)
+                atA = last;
+            if (event[2].toString().contains(QString("bé")))
+                atB = last;
+            all += event[2].toString();
+        }
+        QVERIFY2(lines.size() >= 2, cast.out.constData());
+        QCOMPARE(all, QString("a\r\nbé\r\n")); // pipe output, as a terminal needs it
+        QVERIFY2(atB - atA >= 0.25 && atB - atA < 3.0, qPrintable(QString("a at %1 s, b at %2 s").arg(atA).arg(atB)));
+
+        // Plain text is the output, stdout and stderr in the order they came.
+        const VivResult text = m_service->viv({"export", m_id, run, "--format", "text"});
+        QCOMPARE(text.code, 0);
+        QCOMPARE(text.out, QString("a\nbé\n").toUtf8());
+        const VivResult logs = m_service->viv({"logs", m_id, run});
+        QCOMPARE(text.out, logs.out + logs.err);
+
+        // To a file: all or nothing.
+        QTemporaryDir dir;
+        const VivResult toFile = m_service->viv({"export", m_id, run, "-o", dir.filePath("run.cast")});
+        QVERIFY2(toFile.code == 0, toFile.err.constData());
+        QFile file(dir.filePath("run.cast"));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QCOMPARE(file.readAll(), cast.out);
+        const VivResult nowhere = m_service->viv({"export", m_id, run, "-o", dir.filePath("no/such/dir/x.cast")});
+        QCOMPARE(nowhere.code, 125);
+        QVERIFY2(nowhere.err.contains("Cannot write"), nowhere.err.constData());
+        const VivResult noRun = m_service->viv({"export", m_id, "9999", "-o", dir.filePath("missing.cast")});
+        QCOMPARE(noRun.code, 125);
+        QVERIFY2(noRun.err.contains("no run 9999"), noRun.err.constData());
+        QVERIFY(!QFile::exists(dir.filePath("missing.cast")));
+        QCOMPARE(m_service->viv({"export", m_id, run, "--format", "html"}).code, 2);
+    }
+
     void copyFilesBothWays() {
         QTemporaryDir dir;
         QFile local(dir.filePath("in.bin"));
