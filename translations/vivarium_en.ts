@@ -664,6 +664,93 @@
     </message>
 </context>
 <context>
+    <name>vivarium::gui::RunExportActions</name>
+    <message>
+        <location filename="../app/gui/RunExportActions.cpp" line="+17"/>
+        <source>Export as asciinema &amp;cast…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export as &amp;text…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Save the run&apos;s output with its timing, to replay it with asciinema or share it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save the run&apos;s output as plain text, without terminal escape codes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+32"/>
+        <source>Export run %1 as an asciinema cast</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export run %1 as text</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>asciinema casts (*.cast)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Text files (*.txt)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Cannot export run %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+9"/>
+        <source>cannot write %1 (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Run %1 exported to %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>vivarium::gui::RunOutputView</name>
+    <message>
+        <location filename="../app/gui/RunOutputView.cpp" line="+26"/>
+        <source>E&amp;xport</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save the selected run&apos;s output as an asciinema cast or as text</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Run output</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Select a run to see its output.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>vivarium::gui::RunsModel</name>
     <message>
         <location filename="../app/gui/RunsModel.cpp" line="+147"/>
@@ -827,7 +914,7 @@
 <context>
     <name>vivarium::gui::SandboxView</name>
     <message>
-        <location filename="../app/gui/SandboxView.cpp" line="+33"/>
+        <location filename="../app/gui/SandboxView.cpp" line="+34"/>
         <source>Select a sandbox to see its runs and details.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -857,17 +944,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
-        <source>Select a run to see its output.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Run output</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+26"/>
+        <location line="+34"/>
         <source>Name:</source>
         <translation type="unfinished"></translation>
     </message>
@@ -927,7 +1004,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+48"/>
         <location line="+4"/>
         <source>Cannot follow the runs of this sandbox: %1</source>
         <translation type="unfinished"></translation>
@@ -961,14 +1038,14 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+42"/>
         <source>
 [Output truncated: only the first %1 are shown. The full output is kept by the service: viv logs %2 %3]
 </source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+17"/>
         <source>Run %1 (running): %2</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1029,8 +1106,13 @@
 <context>
     <name>vivarium::gui::TerminalWidget</name>
     <message>
-        <location filename="../app/gui/terminal/TerminalWidget.cpp" line="+59"/>
+        <location filename="../app/gui/terminal/TerminalWidget.cpp" line="+60"/>
         <source>Terminal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>&amp;Copy</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -661,6 +661,93 @@
     </message>
 </context>
 <context>
+    <name>vivarium::gui::RunExportActions</name>
+    <message>
+        <location filename="../app/gui/RunExportActions.cpp" line="+17"/>
+        <source>Export as asciinema &amp;cast…</source>
+        <translation>Ekspor sebagai &amp;cast asciinema…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export as &amp;text…</source>
+        <translation>Ekspor sebagai &amp;teks…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Save the run&apos;s output with its timing, to replay it with asciinema or share it</source>
+        <translation>Simpan keluaran eksekusi beserta waktunya, untuk diputar ulang dengan asciinema atau dibagikan</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save the run&apos;s output as plain text, without terminal escape codes</source>
+        <translation>Simpan keluaran eksekusi sebagai teks biasa, tanpa kode escape terminal</translation>
+    </message>
+    <message>
+        <location line="+32"/>
+        <source>Export run %1 as an asciinema cast</source>
+        <translation>Ekspor eksekusi %1 sebagai cast asciinema</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export run %1 as text</source>
+        <translation>Ekspor eksekusi %1 sebagai teks</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>asciinema casts (*.cast)</source>
+        <translation>Cast asciinema (*.cast)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Text files (*.txt)</source>
+        <translation>Berkas teks (*.txt)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>All files (*)</source>
+        <translation>Semua berkas (*)</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Cannot export run %1: %2</source>
+        <translation>Tidak dapat mengekspor eksekusi %1: %2</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+9"/>
+        <source>cannot write %1 (%2)</source>
+        <translation>tidak dapat menulis %1 (%2)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Run %1 exported to %2</source>
+        <translation>Eksekusi %1 diekspor ke %2</translation>
+    </message>
+</context>
+<context>
+    <name>vivarium::gui::RunOutputView</name>
+    <message>
+        <location filename="../app/gui/RunOutputView.cpp" line="+26"/>
+        <source>E&amp;xport</source>
+        <translation>Ek&amp;spor</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save the selected run&apos;s output as an asciinema cast or as text</source>
+        <translation>Simpan keluaran eksekusi terpilih sebagai cast asciinema atau sebagai teks</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Run output</source>
+        <translation>Keluaran eksekusi</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Select a run to see its output.</source>
+        <translation>Pilih eksekusi untuk melihat keluarannya.</translation>
+    </message>
+</context>
+<context>
     <name>vivarium::gui::RunsModel</name>
     <message>
         <location filename="../app/gui/RunsModel.cpp" line="+147"/>
@@ -824,7 +911,7 @@
 <context>
     <name>vivarium::gui::SandboxView</name>
     <message>
-        <location filename="../app/gui/SandboxView.cpp" line="+33"/>
+        <location filename="../app/gui/SandboxView.cpp" line="+34"/>
         <source>Select a sandbox to see its runs and details.</source>
         <translation>Pilih sandbox untuk melihat eksekusi dan detailnya.</translation>
     </message>
@@ -854,17 +941,7 @@
         <translation>Eksekusi</translation>
     </message>
     <message>
-        <location line="+15"/>
-        <source>Select a run to see its output.</source>
-        <translation>Pilih eksekusi untuk melihat keluarannya.</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Run output</source>
-        <translation>Keluaran eksekusi</translation>
-    </message>
-    <message>
-        <location line="+26"/>
+        <location line="+34"/>
         <source>Name:</source>
         <translation>Nama:</translation>
     </message>
@@ -924,7 +1001,7 @@
         <translation>Galat terakhir:</translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+48"/>
         <location line="+4"/>
         <source>Cannot follow the runs of this sandbox: %1</source>
         <translation>Tidak dapat mengikuti eksekusi sandbox ini: %1</translation>
@@ -957,7 +1034,7 @@
         <translation>KVM (virtualisasi perangkat keras)</translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+42"/>
         <source>
 [Output truncated: only the first %1 are shown. The full output is kept by the service: viv logs %2 %3]
 </source>
@@ -966,7 +1043,7 @@
 </translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+17"/>
         <source>Run %1 (running): %2</source>
         <translation>Eksekusi %1 (berjalan): %2</translation>
     </message>
@@ -1027,9 +1104,14 @@
 <context>
     <name>vivarium::gui::TerminalWidget</name>
     <message>
-        <location filename="../app/gui/terminal/TerminalWidget.cpp" line="+59"/>
+        <location filename="../app/gui/terminal/TerminalWidget.cpp" line="+60"/>
         <source>Terminal</source>
         <translation>Terminal</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>&amp;Copy</source>
+        <translation>&amp;Salin</translation>
     </message>
 </context>
 </TS>

@@ -1,17 +1,17 @@
 #include "SandboxView.h"
 
 #include "FilesTab.h"
+#include "RunExportActions.h"
+#include "RunOutputView.h"
 #include "RunsModel.h"
 #include "SandboxModel.h"
 #include "terminal/TerminalTab.h"
 
-#include <QFontDatabase>
+#include <QAction>
 #include <QFormLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
-#include <QPlainTextEdit>
-#include <QScrollBar>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -86,25 +86,17 @@ QWidget* SandboxView::buildRunsTab() {
     m_runsStatus->setWordWrap(true);
     m_runsStatus->hide();
 
-    m_outputHeader = new QLabel(tab);
-    m_outputHeader->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_outputHeader->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-    m_output = new QPlainTextEdit(tab);
-    m_output->setReadOnly(true);
-    m_output->setLineWrapMode(QPlainTextEdit::NoWrap);
-    m_output->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    m_output->setPlaceholderText(tr("Select a run to see its output."));
-    m_output->setAccessibleName(tr("Run output"));
-
-    auto* outputPane = new QWidget(tab);
-    auto* outputLayout = new QVBoxLayout(outputPane);
-    outputLayout->setContentsMargins(0, 0, 0, 0);
-    outputLayout->addWidget(m_outputHeader);
-    outputLayout->addWidget(m_output);
+    m_output = new RunOutputView(tab);
+    // Lines drawn at the old width keep its wrapping: draw the run again at the new one.
+    connect(m_output, &RunOutputView::widthChanged, this, &SandboxView::showSelectedRun);
+    // Right-clicking a row selects it, so the menu's actions apply to the run clicked.
+    m_runsTable->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_runsTable->addAction(m_output->exporter()->castAction());
+    m_runsTable->addAction(m_output->exporter()->textAction());
 
     auto* split = new QSplitter(Qt::Vertical, tab);
     split->addWidget(m_runsTable);
-    split->addWidget(outputPane);
+    split->addWidget(m_output);
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 3);
     split->setChildrenCollapsible(false);
@@ -156,7 +148,7 @@ void SandboxView::follow(const QString& id) {
     m_runs->clear();
     m_shownRun = 0;
     m_output->clear();
-    m_outputHeader->clear();
+    m_output->exporter()->setSandbox(m_endpoint, id, m_sandbox.value("name").toString());
     m_runsStatus->hide();
     if (id.isEmpty())
         return;
@@ -230,13 +222,10 @@ bool SandboxView::selectRun(qint64 run) {
 void SandboxView::showSelectedRun() {
     const int row = selectedRow();
     m_shownRun = m_runs->runAt(row);
-    m_decoder.resetState();
-    m_output->clear();
-    if (row < 0) {
-        m_outputHeader->clear();
+    m_output->showRun(m_runs->run(row)); // a fresh screen (an empty one for no row)
+    if (row < 0)
         return;
-    }
-    appendOutput(m_decoder.decode(m_runs->output(row)));
+    m_output->appendOutput(m_runs->output(row));
     if (m_runs->droppedBytes(row) > 0)
         onOutput(row, {}, true);
     updateOutputHeader();
@@ -245,32 +234,20 @@ void SandboxView::showSelectedRun() {
 void SandboxView::onOutput(int row, const QByteArray& bytes, bool truncatedNow) {
     if (m_runs->runAt(row) != m_shownRun || m_shownRun == 0)
         return;
-    if (!bytes.isEmpty())
-        appendOutput(m_decoder.decode(bytes));
+    m_output->appendOutput(bytes);
     if (truncatedNow)
-        appendOutput(tr("\n[Output truncated: only the first %1 are shown. The full output is "
-                        "kept by the service: viv logs %2 %3]\n")
-                         .arg(QLocale().formattedDataSize(m_runs->outputCap()))
-                         .arg(sandboxId())
-                         .arg(m_shownRun));
-}
-
-void SandboxView::appendOutput(const QString& text) {
-    if (text.isEmpty())
-        return;
-    QScrollBar* bar = m_output->verticalScrollBar();
-    const bool atEnd = bar->value() == bar->maximum();
-    QTextCursor cursor(m_output->document());
-    cursor.movePosition(QTextCursor::End);
-    cursor.insertText(text);
-    if (atEnd)
-        bar->setValue(bar->maximum());
+        m_output->appendNote(tr("\n[Output truncated: only the first %1 are shown. The full output is "
+                                "kept by the service: viv logs %2 %3]\n")
+                                 .arg(QLocale().formattedDataSize(m_runs->outputCap()))
+                                 .arg(sandboxId())
+                                 .arg(m_shownRun)
+                                 .trimmed());
 }
 
 void SandboxView::updateOutputHeader() {
     const int row = m_runs->rowOfRun(m_shownRun);
     if (row < 0) {
-        m_outputHeader->clear();
+        m_output->setHeader({});
         return;
     }
     const QJsonObject run = m_runs->run(row);
@@ -280,10 +257,7 @@ void SandboxView::updateOutputHeader() {
             : tr("Run %1 (%2): %3")
                   .arg(m_shownRun)
                   .arg(RunsModel::statusText(run), RunsModel::commandText(run));
-    // One line however long the command; the whole of it is in the tooltip.
-    m_outputHeader->setText(m_outputHeader->fontMetrics().elidedText(
-        text, Qt::ElideRight, qMax(100, m_output->width())));
-    m_outputHeader->setToolTip(text);
+    m_output->setHeader(text);
 }
 
 } // namespace vivarium::gui

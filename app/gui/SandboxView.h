@@ -7,14 +7,12 @@
 #include "ApiClient.h"
 
 #include <QJsonObject>
-#include <QStringDecoder>
 #include <QWidget>
 
 #include <memory>
 
 class QFormLayout;
 class QLabel;
-class QPlainTextEdit;
 class QSortFilterProxyModel;
 class QStackedWidget;
 class QTabWidget;
@@ -23,6 +21,7 @@ class QTableView;
 namespace vivarium::gui {
 
 class FilesTab;
+class RunOutputView;
 class RunsModel;
 class TerminalTab;
 
@@ -41,7 +40,7 @@ public:
     // For tests and the screenshot mode.
     RunsModel* runsModel() const { return m_runs; }
     QTableView* runsTable() const { return m_runsTable; }
-    QPlainTextEdit* outputView() const { return m_output; }
+    RunOutputView* outputView() const { return m_output; }
     QTabWidget* tabs() const { return m_tabs; }
     TerminalTab* terminalTab() const { return m_terminal; }
     FilesTab* filesTab() const { return m_files; }
@@ -55,7 +54,6 @@ private:
     void showSelectedRun();
     void onOutput(int row, const QByteArray& bytes, bool truncatedNow);
     void updateOutputHeader();
-    void appendOutput(const QString& text);
     int selectedRow() const;
 
     Endpoint m_endpoint;
@@ -67,14 +65,12 @@ private:
     QTabWidget* m_tabs;
     QTableView* m_runsTable;
     QLabel* m_runsStatus;
-    QLabel* m_outputHeader;
-    QPlainTextEdit* m_output;
+    RunOutputView* m_output;
     QFormLayout* m_details;
     QHash<QString, QLabel*> m_detailLabels;
     TerminalTab* m_terminal;
     FilesTab* m_files;
     qint64 m_shownRun = 0;
-    QStringDecoder m_decoder{QStringDecoder::Utf8};
 };
 
 } // namespace vivarium::gui

@@ -1,11 +1,11 @@
 #include "ScreenshotMode.h"
 
 #include "MainWindow.h"
+#include "RunOutputView.h"
 #include "RunsModel.h"
 #include "SandboxModel.h"
 #include "SandboxView.h"
 
-#include <QPlainTextEdit>
 #include <QTableView>
 
 #include <cstdio>
@@ -47,7 +47,7 @@ void ScreenshotMode::poll() {
     RunsModel* runs = view->runsModel();
     if (view->runsTable()->selectionModel()->selectedRows().isEmpty())
         view->selectRun(runs->runAt(runs->rowCount() - 1));
-    if (view->outputView()->document()->isEmpty())
+    if (view->outputView()->text().isEmpty())
         return;
     // A few quiet polls so the last output and the uptimes have been painted.
     if (++m_settled < 5)

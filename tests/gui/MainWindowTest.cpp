@@ -9,6 +9,8 @@
 #include "terminal/TerminalWidget.h"
 #include "terminal/VTermScreen.h"
 #include "MainWindow.h"
+#include "RunExportActions.h"
+#include "RunOutputView.h"
 #include "RunsModel.h"
 #include "SandboxModel.h"
 #include "SandboxView.h"
@@ -16,10 +18,13 @@
 #include <QAction>
 #include <QApplication>
 #include <QJsonArray>
-#include <QPlainTextEdit>
+#include <QJsonDocument>
+#include <QDir>
+#include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <optional>
@@ -101,10 +106,52 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(runs->rowCount(), 1, 10000);
         QCOMPARE(runs->data(runs->index(0, RunsModel::Origin)).toString(), QString("MainWindowTest"));
         QVERIFY(view->selectRun(1));
-        QTRY_VERIFY_WITH_TIMEOUT(view->outputView()->toPlainText().contains("hello-from-gui-test"), 10000);
-        QTRY_VERIFY_WITH_TIMEOUT(view->outputView()->toPlainText().contains("to-stderr"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(view->outputView()->text().contains("hello-from-gui-test"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(view->outputView()->text().contains("to-stderr"), 10000);
         QTRY_COMPARE_WITH_TIMEOUT(runs->data(runs->index(0, RunsModel::Status)).toString(),
                                   QString("exit 3"), 10000);
+        // On the terminal widget, each line of the pipe output starts at the left edge.
+        QVERIFY2(view->outputView()->text().split('\n').contains("to-stderr"),
+                 qPrintable(view->outputView()->text()));
+
+        // The Runs tab's export actions write the files (the file dialog replaced).
+        QTemporaryDir exportDir;
+        RunExportActions* exporter = view->outputView()->exporter();
+        exporter->setPathChooser([&exportDir](ExportFormat format, const QString&) {
+            return exportDir.filePath(format == ExportFormat::Cast ? "run.cast" : "run.txt");
+        });
+        QSignalSpy exported(exporter, &RunExportActions::finished);
+        QTRY_VERIFY(exporter->castAction()->isEnabled());
+        exporter->castAction()->trigger();
+        exporter->textAction()->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 2, 20000);
+        for (const QList<QVariant>& e : std::as_const(exported))
+            QVERIFY2(e.at(0).toBool(), qPrintable(e.at(2).toString()));
+        QFile text(exportDir.filePath("run.txt"));
+        QVERIFY(text.open(QIODevice::ReadOnly));
+        QCOMPARE(text.readAll(), runs->output(0)); // pipe output: the text is the bytes
+        QFile cast(exportDir.filePath("run.cast"));
+        QVERIFY(cast.open(QIODevice::ReadOnly));
+        const QList<QByteArray> castLines = cast.readAll().trimmed().split('\n');
+        QVERIFY(castLines.size() >= 2);
+        const QJsonObject header = QJsonDocument::fromJson(castLines.first()).object();
+        QCOMPARE(header.value("version").toInt(), 2);
+        QCOMPARE(header.value("title").toString(), RunsModel::commandText(runs->run(0)));
+        QString castText;
+        for (qsizetype i = 1; i < castLines.size(); ++i)
+            castText += QJsonDocument::fromJson(castLines[i]).array().at(2).toString();
+        QCOMPARE(castText, QString::fromUtf8(runs->output(0)).replace("\n", "\r\n"));
+        // A destination that cannot be written: a readable error, and nothing left behind.
+        exporter->setPathChooser([&exportDir](ExportFormat, const QString&) {
+            return exportDir.filePath("missing-dir/run.cast");
+        });
+        exporter->castAction()->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 3, 20000);
+        QCOMPARE(exported.last().at(0).toBool(), false);
+        QVERIFY2(exported.last().at(2).toString().contains("missing-dir"),
+                 qPrintable(exported.last().at(2).toString()));
+        QCOMPARE(QDir(exportDir.path()).entryList(QDir::Files | QDir::Hidden, QDir::Name),
+                 (QStringList{"run.cast", "run.txt"}));
         QTRY_COMPARE_WITH_TIMEOUT(sandboxes->data(sandboxes->index(sandboxes->rowOf(id), SandboxModel::Runs),
                                                   SandboxModel::SortRole).toLongLong(), 1, 5000);
 
@@ -115,11 +162,11 @@ private slots:
         QVERIFY(live.ok());
         QTRY_COMPARE_WITH_TIMEOUT(runs->rowCount(), 2, 10000);
         QVERIFY(view->selectRun(2));
-        QTRY_VERIFY_WITH_TIMEOUT(view->outputView()->toPlainText().contains("first"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(view->outputView()->text().contains("first"), 10000);
         QVERIFY(runs->isLive(runs->rowOfRun(2)));
         runner.sendData(quint32(live->value("channel").toInt()), "now\n");
         runner.sendData(quint32(live->value("channel").toInt()), {});
-        QTRY_VERIFY_WITH_TIMEOUT(view->outputView()->toPlainText().contains("second-now"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(view->outputView()->text().contains("second-now"), 10000);
         QTRY_VERIFY_WITH_TIMEOUT(!runs->isLive(runs->rowOfRun(2)), 10000);
 
         // An interactive shell in the Terminal tab: typed keys reach it, its output is drawn.

@@ -92,6 +92,28 @@ private slots:
         QVERIFY(scrolled);
     }
 
+    void scrollbackKeepsNoBlanksAndReadsBack() {
+        VTermScreen s(2, 40, 3);
+        s.feed("short\r\n\x1b[41m  \x1b[0m red bar\r\n\r\nlast");
+        // Trailing blank cells are not kept; blanks with a background are.
+        QCOMPARE(s.scrollbackSize(), 2);
+        QCOMPARE(int(s.scrollbackLine(0).size()), 5);
+        QCOMPARE(VTermScreen::lineText(s.scrollbackLine(1)), QString("   red bar"));
+        QVERIFY(!s.scrollbackLine(1).front().bgDefault);
+        QCOMPARE(s.text(), QString("short\n   red bar\n\nlast"));
+        // Growing taller gives the trimmed lines back, padded with blanks.
+        s.resize(6, 40);
+        QCOMPARE(s.rowText(0), QString("short"));
+        QCOMPARE(int(s.line(0).size()), 40);
+        // A lower limit drops the oldest lines at once.
+        s.feed("\r\na\r\nb\r\nc\r\nd\r\ne");
+        QCOMPARE(s.scrollbackSize(), 3);
+        s.setScrollbackLimit(1);
+        QCOMPARE(s.scrollbackLimit(), 1);
+        QCOMPARE(s.scrollbackSize(), 1);
+        QCOMPARE(s.text(), QString("\nlast\na\nb\nc\nd\ne")); // the newest scrollback line is the empty one
+    }
+
     void resize() {
         VTermScreen s(3, 10);
         s.feed("one\r\ntwo\r\nthree\r\nfour");

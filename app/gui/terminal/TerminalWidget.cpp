@@ -1,5 +1,6 @@
 #include "TerminalWidget.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QClipboard>
 #include <QFontDatabase>
@@ -62,8 +63,27 @@ TerminalWidget::TerminalWidget(QWidget* parent) : QAbstractScrollArea(parent), m
     m_repaint.setSingleShot(true);
     m_repaint.setInterval(kRepaintMs);
     connect(&m_repaint, &QTimer::timeout, this, &TerminalWidget::repaintDamage);
-    m_screen.setOutputHandler([this](const QByteArray& bytes) { emit input(bytes); });
+    // Replies the emulator makes itself (cursor reports, …) go to the program like keys do.
+    m_screen.setOutputHandler([this](const QByteArray& bytes) {
+        if (!m_readOnly)
+            emit input(bytes);
+    });
+    m_copy = new QAction(tr("&Copy"), this);
+    m_copy->setShortcut(QKeySequence::Copy);
+    m_copy->setShortcutContext(Qt::WidgetShortcut);
+    connect(m_copy, &QAction::triggered, this, &TerminalWidget::copySelection);
     updateFontMetrics();
+}
+
+void TerminalWidget::setReadOnly(bool readOnly) {
+    m_readOnly = readOnly;
+    // A shell needs Tab and Ctrl+C; a read-only view gives them back to the window.
+    setContextMenuPolicy(readOnly ? Qt::ActionsContextMenu : Qt::DefaultContextMenu);
+    if (readOnly)
+        addAction(m_copy);
+    else
+        removeAction(m_copy);
+    viewport()->update();
 }
 
 TerminalWidget::~TerminalWidget() { m_screen.setOutputHandler({}); }
@@ -179,8 +199,9 @@ void TerminalWidget::paintEvent(QPaintEvent* event) {
             QColor fg = c.fgDefault ? defaultFg : QColor(c.fg);
             QColor bg = c.bgDefault ? defaultBg : QColor(c.bg);
             bool inverse = c.reverse != isSelected(absLine, col);
-            const bool isCursor = absLine == m_screen.cursor().y() && col == m_screen.cursor().x()
-                                  && m_screen.cursorVisible() && offset >= 0;
+            const bool isCursor = !m_readOnly && absLine == m_screen.cursor().y() &&
+                                  col == m_screen.cursor().x() && m_screen.cursorVisible() &&
+                                  offset >= 0;
             if (isCursor && hasFocus())
                 inverse = !inverse;
             if (inverse)
@@ -222,7 +243,11 @@ void TerminalWidget::changeEvent(QEvent* event) {
         viewport()->update();
 }
 
-bool TerminalWidget::focusNextPrevChild(bool) { return false; } // Tab belongs to the shell
+bool TerminalWidget::focusNextPrevChild(bool next) {
+    if (m_readOnly)
+        return QAbstractScrollArea::focusNextPrevChild(next);
+    return false; // Tab belongs to the shell
+}
 
 void TerminalWidget::zoom(int steps) {
     const int size = steps == 0 ? m_basePointSize : qBound(5, m_font.pointSize() + steps, 72);
@@ -248,6 +273,17 @@ void TerminalWidget::keyPressEvent(QKeyEvent* event) {
     if (m == Qt::ShiftModifier && (key == Qt::Key_PageUp || key == Qt::Key_PageDown)) {
         QScrollBar* bar = verticalScrollBar();
         bar->setValue(bar->value() + (key == Qt::Key_PageUp ? -1 : 1) * bar->pageStep());
+        return;
+    }
+    if (m_readOnly) {
+        if (event->matches(QKeySequence::Copy))
+            return copySelection();
+        if (m == Qt::ControlModifier && key == Qt::Key_Home)
+            return verticalScrollBar()->setValue(0);
+        if (m == Qt::ControlModifier && key == Qt::Key_End)
+            return verticalScrollBar()->setValue(verticalScrollBar()->maximum());
+        // Arrows and page keys scroll; anything else is the window's (nothing is sent).
+        QAbstractScrollArea::keyPressEvent(event);
         return;
     }
 
@@ -305,7 +341,7 @@ void TerminalWidget::mousePressEvent(QMouseEvent* event) {
         m_hasSelection = false;
         m_selStart = m_selEnd = cellAt(event->position().toPoint());
         viewport()->update();
-    } else if (event->button() == Qt::MiddleButton) {
+    } else if (event->button() == Qt::MiddleButton && !m_readOnly) {
         const QString text = QApplication::clipboard()->text(QClipboard::Selection);
         if (!text.isEmpty())
             m_screen.sendText(text);
@@ -357,6 +393,8 @@ void TerminalWidget::copySelection() {
 }
 
 void TerminalWidget::paste() {
+    if (m_readOnly)
+        return;
     const QString text = QApplication::clipboard()->text();
     if (!text.isEmpty())
         m_screen.sendText(text);

@@ -2,6 +2,8 @@
 // size into bytes and (rows, cols) for whoever carries them (TerminalTab). It never talks to
 // the API and never includes libvterm. Output is fed to the emulator at once, but painting
 // is coalesced: damage collects and is repainted on a ~16 ms timer, not per byte.
+// Read-only (a recorded run's output, RunOutputView): no key, paste or terminal reply ever
+// leaves it; selecting, copying, scrolling and zooming still work, and no cursor is drawn.
 #pragma once
 
 #include "VTermScreen.h"
@@ -19,6 +21,10 @@ public:
 
     void feed(const QByteArray& bytes); // output of the program
     void reset();                       // a fresh screen for a new session
+    void setReadOnly(bool readOnly);
+    bool isReadOnly() const { return m_readOnly; }
+    void setScrollbackLines(int lines) { m_screen.setScrollbackLimit(lines); }
+    QString plainText() const { return m_screen.text(); } // scrollback and screen
     VTermScreen& screen() { return m_screen; }
     int rows() const { return m_screen.rows(); }
     int cols() const { return m_screen.cols(); }
@@ -63,6 +69,8 @@ private:
     bool m_selecting = false;
     QPoint m_selStart{-1, 0}, m_selEnd{-1, 0};
     bool m_hasSelection = false;
+    bool m_readOnly = false;
+    QAction* m_copy = nullptr; // the context menu's, in read-only mode
 };
 
 } // namespace vivarium::gui

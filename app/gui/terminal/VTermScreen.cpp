@@ -5,6 +5,7 @@ extern "C" {
 }
 
 #include <QList>
+#include <QStringList>
 
 #include <deque>
 
@@ -80,11 +81,20 @@ int onSetTermProp(VTermProp prop, VTermValue* val, void* user) {
     return 1;
 }
 
+// A cell that shows nothing: no character, and nothing drawn where it would be.
+bool isBlank(const VTermScreenCell& c) {
+    return (c.chars[0] == 0 || c.chars[0] == ' ') && VTERM_COLOR_IS_DEFAULT_BG(&c.bg) &&
+           !c.attrs.reverse && c.attrs.underline == VTERM_UNDERLINE_OFF && !c.attrs.strike;
+}
+
 int onPushLine(int cols, const VTermScreenCell* cells, void* user) {
     auto* d = static_cast<VTermScreen::Impl*>(user);
     if (d->maxScrollback <= 0)
         return 1;
-    d->scrollbackRaw.emplace_back(cells, cells + cols);
+    int used = cols;
+    while (used > 0 && isBlank(cells[used - 1]))
+        --used;
+    d->scrollbackRaw.emplace_back(cells, cells + used);
     if (int(d->scrollbackRaw.size()) > d->maxScrollback) {
         d->scrollbackRaw.pop_front();
         if (!d->scrollbackCache.empty())
@@ -244,6 +254,31 @@ bool VTermScreen::altScreen() const { return d->altScreen; }
 QString VTermScreen::title() const { return d->title; }
 
 int VTermScreen::scrollbackSize() const { return int(d->scrollbackRaw.size()); }
+int VTermScreen::scrollbackLimit() const { return d->maxScrollback; }
+
+void VTermScreen::setScrollbackLimit(int lines) {
+    d->maxScrollback = std::max(0, lines);
+    bool dropped = false;
+    while (int(d->scrollbackRaw.size()) > d->maxScrollback) {
+        d->scrollbackRaw.pop_front();
+        if (!d->scrollbackCache.empty())
+            d->scrollbackCache.pop_front();
+        dropped = true;
+    }
+    d->scrolled = d->scrolled || dropped;
+}
+
+QString VTermScreen::text() const {
+    QStringList lines;
+    lines.reserve(scrollbackSize() + rows());
+    for (int i = 0; i < scrollbackSize(); ++i)
+        lines << lineText(scrollbackLine(i));
+    for (int row = 0; row < rows(); ++row)
+        lines << rowText(row);
+    while (!lines.isEmpty() && lines.last().isEmpty())
+        lines.removeLast();
+    return lines.join(u'\n');
+}
 
 const TerminalLine& VTermScreen::scrollbackLine(int index) const {
     // Converted lazily and cached: the raw deque only grows at the back and shrinks at either

@@ -5,8 +5,9 @@
 // (TerminalWidget) reads it, the transport (TerminalTab) feeds it.
 //
 // libvterm 0.1.4 has no reflow and no scrollback of its own: lines scrolled off the top come
-// to us through sb_pushline and are kept here (bounded); sb_popline gives them back when the
-// screen grows taller.
+// to us through sb_pushline and are kept here (bounded, and without their blank right-hand
+// cells, so a long scrollback of short lines stays small); sb_popline gives them back when
+// the screen grows taller.
 #pragma once
 
 #include <QByteArray>
@@ -63,10 +64,16 @@ public:
     bool altScreen() const;
     QString title() const;
 
-    // Scrollback, oldest first. Lines keep the width they had when they scrolled off.
+    // Scrollback, oldest first. Lines keep the width they had when they scrolled off, minus
+    // trailing blank cells.
     int scrollbackSize() const;
+    int scrollbackLimit() const;
+    void setScrollbackLimit(int lines); // drops the oldest lines over a lower limit
     const TerminalLine& scrollbackLine(int index) const;
     static QString lineText(const TerminalLine& line);
+    // Everything there is to read: the scrollback, then the screen's rows, one line each,
+    // without trailing blank lines.
+    QString text() const;
 
     // Damaged cells since the last call, in cells (x = column, y = row); empty when none.
     // A scroll also counts as damage (scrolled = true), since the whole view moves.
