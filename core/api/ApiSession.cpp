@@ -59,6 +59,8 @@ ApiSession::ApiSession(QWebSocket* socket, SandboxManager* manager, TokenStore* 
     connect(manager, &SandboxManager::runFinished, this, [this](Sandbox* s, Run* r) {
         sandboxEvent("run.exited", s->id(), {{"run", runJson(s, r)}});
     });
+    connect(&manager->stats(), &StatsSampler::sampled, this,
+            [this](const QList<SandboxStats>& all) { sendStats(all); });
     connect(manager, &SandboxManager::fileWritten, this,
             [this](Sandbox* s, const QString& path, qint64 size) {
                 sandboxEvent("file.written", s->id(),
@@ -144,6 +146,20 @@ void ApiSession::event(const QString& name, QJsonObject body) {
 void ApiSession::sandboxEvent(const QString& name, const QString& sandboxId, QJsonObject body) {
     if (m_scope.allows(sandboxId))
         event(name, std::move(body));
+}
+
+void ApiSession::sendStats(const QList<SandboxStats>& all) {
+    // Each sample supersedes the last: a connection that is not keeping up skips one rather
+    // than queueing them without bound.
+    if (!hasRoom())
+        return;
+    QJsonArray visible;
+    for (const SandboxStats& s : all)
+        if (m_scope.allows(s.id))
+            visible.append(s.toJson());
+    if (!visible.isEmpty())
+        event("sandbox.stats",
+              {{"stats", visible}, {"interval_ms", m_manager->stats().intervalMs()}});
 }
 
 Status ApiSession::ownerOnly(const QString& what) const {

@@ -25,6 +25,7 @@ class Sandbox;
 class Run;
 class RunFollower;
 class FileStream;
+struct SandboxStats;
 
 class ApiSession : public QObject {
     Q_OBJECT
@@ -49,6 +50,7 @@ private:
     void fail(qint64 id, const Error& error);
     void event(const QString& name, QJsonObject body);
     void sandboxEvent(const QString& name, const QString& sandboxId, QJsonObject body);
+    void sendStats(const QList<SandboxStats>& all); // sandbox.stats, within the scope
     Result<Sandbox*> sandboxArg(const QJsonObject& request);
     Result<Run*> runArg(const QJsonObject& request, Sandbox** sandbox);
     Status ownerOnly(const QString& what) const;

@@ -258,4 +258,59 @@ qint64 LibvirtConnection::vmmResidentBytes(const QString& name) {
     return 0;
 }
 
+Result<QList<DomainStats>> LibvirtConnection::domainStats(const QStringList& names) {
+    // Listing the active domains and asking for ours is two round trips whatever their
+    // number, and never touches other users' domains (no job taken on them).
+    virDomainPtr* all = nullptr;
+    const int n = virConnectListAllDomains(m_conn, &all, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+    if (n < 0)
+        return lastError("Cannot list virtual machines");
+    QList<virDomainPtr> ours;
+    for (int i = 0; i < n; ++i) {
+        if (names.contains(QString::fromUtf8(virDomainGetName(all[i]))))
+            ours.append(all[i]);
+        else
+            virDomainFree(all[i]);
+    }
+    free(all);
+    QList<DomainStats> out;
+    if (ours.isEmpty())
+        return out;
+    ours.append(nullptr); // virDomainListGetStats takes a NULL-terminated array
+    virDomainStatsRecordPtr* records = nullptr;
+    // NOWAIT: a domain busy in another job (booting, stopping) reports what it can now
+    // instead of holding this worker thread until the job ends.
+    const int got = virDomainListGetStats(ours.data(),
+                                          VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOMAIN_STATS_BALLOON,
+                                          &records, VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT);
+    Result<QList<DomainStats>> result = out;
+    if (got < 0) {
+        result = lastError("Cannot read the statistics of the virtual machines");
+    } else {
+        auto get = [](virDomainStatsRecordPtr r, const char* field) -> std::optional<quint64> {
+            unsigned long long v = 0;
+            if (virTypedParamsGetULLong(r->params, r->nparams, field, &v) == 1)
+                return quint64(v);
+            return std::nullopt;
+        };
+        for (int i = 0; i < got; ++i) {
+            virDomainStatsRecordPtr r = records[i];
+            DomainStats d;
+            d.name = QString::fromUtf8(virDomainGetName(r->dom));
+            d.domainId = int(virDomainGetID(r->dom));
+            d.cpuTimeNs = get(r, "cpu.time");
+            if (const auto rss = get(r, "balloon.rss")) // KiB
+                d.residentBytes = *rss * 1024;
+            if (const auto max = get(r, "balloon.maximum")) // KiB
+                d.guestMemoryBytes = *max * 1024;
+            result->append(d);
+        }
+        virDomainStatsRecordListFree(records);
+    }
+    for (virDomainPtr d : ours)
+        if (d)
+            virDomainFree(d);
+    return result;
+}
+
 } // namespace vivarium

@@ -11,6 +11,9 @@
 #include <QMutex>
 #include <QObject>
 #include <QString>
+#include <QStringList>
+
+#include <optional>
 
 struct _virConnect;
 
@@ -25,6 +28,16 @@ struct DomainInfo {
     DomainState state = DomainState::Unknown;
     QString metadata; // our <vivarium:sandbox> element, empty when the domain has none
     qint64 vmmPid = 0;
+};
+
+// One running domain's counters, as libvirt's bulk statistics report them. A value libvirt
+// could not give this time (a job held the domain, no cgroup) is absent, not zero.
+struct DomainStats {
+    QString name;
+    int domainId = -1; // libvirt's id of the running domain: a new one at every boot
+    std::optional<quint64> cpuTimeNs;        // cpu.time: all of QEMU's threads, ever since start
+    std::optional<quint64> residentBytes;    // balloon.rss: the QEMU process's resident memory
+    std::optional<quint64> guestMemoryBytes; // balloon.maximum: the memory the guest was given
 };
 
 enum class Accelerator { Kvm, Tcg };
@@ -57,6 +70,9 @@ public:
     Result<QList<DomainInfo>> listDomains(const QString& namePrefix);
     // Resident memory of the domain's QEMU process in bytes (0 when unknown).
     qint64 vmmResidentBytes(const QString& name);
+    // CPU time and memory of those of `names` that are running, in one bulk request (CPU
+    // total and balloon groups). Never waits for a domain's job: what needs one is left out.
+    Result<QList<DomainStats>> domainStats(const QStringList& names);
 
 signals:
     // Queued onto this object's thread from libvirt's event thread.

@@ -108,6 +108,14 @@ QJsonObject Sandbox::toJson() const {
     if (!m_agent.isEmpty())
         o["agent"] = m_agent;
     o["accelerator"] = acceleratorName(m_manager->accelerator());
+    // The latest sample costs nothing here, so every sandbox object carries it.
+    if (const auto stats = m_manager->stats().latest(id())) {
+        QJsonObject latest = stats->toJson();
+        latest.remove("id");
+        o["stats"] = latest;
+        if (stats->diskBytes)
+            o["disk_bytes"] = *stats->diskBytes;
+    }
     return o;
 }
 

@@ -57,11 +57,14 @@ ManagerSettings ManagerSettings::fromEnvironment() {
     if (int v = qEnvironmentVariableIntValue("VIVARIUM_BOOT_ATTEMPTS"); v > 0)
         s.bootAttempts = v;
     s.extraCmdline = envOr("VIVARIUM_GUEST_CMDLINE_EXTRA", {});
+    if (int v = qEnvironmentVariableIntValue("VIVARIUM_STATS_INTERVAL_MS"); v > 0)
+        s.statsIntervalMs = v;
     return s;
 }
 
 SandboxManager::SandboxManager(ManagerSettings settings, QObject* parent)
-    : QObject(parent), m_settings(std::move(settings)), m_images(this) {
+    : QObject(parent), m_settings(std::move(settings)), m_images(this),
+      m_stats(new StatsSampler(this, m_settings.statsIntervalMs)) {
     m_pool.setMaxThreadCount(4);
     m_tscKhz = hostTscKhz();
     connect(&m_libvirt, &LibvirtConnection::domainStopped, this,
@@ -101,6 +104,7 @@ Status SandboxManager::init() {
         return s;
     chooseAccelerator(); // with require_kvm, sandboxes refuse to boot until KVM is usable
     adopt();
+    m_stats->start();
     return {};
 }
 

@@ -8,6 +8,7 @@
 #include "ImageStore.h"
 #include "LibvirtConnection.h"
 #include "Sandbox.h"
+#include "StatsSampler.h"
 
 #include <QFuture>
 #include <QMap>
@@ -34,6 +35,7 @@ struct ManagerSettings {
     int bootAttempts = 3;
     int stopTimeoutMs = 15000;
     QString extraCmdline; // appended to every guest's kernel command line
+    int statsIntervalMs = 2000; // how often every sandbox's CPU, memory and disk is sampled
 
     static ManagerSettings fromEnvironment();
 };
@@ -71,6 +73,8 @@ public:
     int bootAttempts() const { return m_settings.bootAttempts; }
     int stopTimeoutMs() const { return m_settings.stopTimeoutMs; }
     LibvirtConnection& libvirt() { return m_libvirt; }
+    StatsSampler& stats() { return *m_stats; }
+    const StatsSampler& stats() const { return *m_stats; }
     ImageStore& images() { return m_images; }
 
     QString domainXmlFor(const Sandbox& sandbox) const;
@@ -117,6 +121,7 @@ private:
     QString m_tscKhz;
     QString m_probeDomain;
     QTimer* m_probeTimer = nullptr;
+    StatsSampler* m_stats;
 };
 
 } // namespace vivarium

@@ -1,10 +1,12 @@
 // The WebSocket API with real sandboxes and several clients at once: shared sandboxes,
 // watchers that see every run live and late ones that get a replay, malformed input,
 // refused browsers and rebinding hosts, scoped tokens, a stalled client that must cost
-// neither memory nor other clients' time, 200 subscribed connections, and TLS off loopback.
+// neither memory nor other clients' time, 200 subscribed connections, TLS off loopback, and
+// the sandbox.stats samples (sped up here to every 300 ms), which respect scopes too.
 #include "ApiClient.h"
 #include "ServiceFixture.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkRequest>
@@ -62,6 +64,16 @@ struct Client {
                 return e;
         return std::nullopt;
     }
+    // The entries for `id` in every sandbox.stats event received so far, oldest first.
+    QList<QJsonObject> statsOf(const QString& id) const {
+        QList<QJsonObject> out;
+        for (const QJsonObject& e : events)
+            if (e.value("event") == "sandbox.stats")
+                for (const QJsonValue& v : e.value("stats").toArray())
+                    if (v.toObject().value("id") == id)
+                        out << v.toObject();
+        return out;
+    }
     quint32 channelOfRun(qint64 run) const {
         for (const QJsonObject& m : runMessages)
             if (m.value("type") == "run.attached" && m.value("run").toInteger() == run)
@@ -100,7 +112,7 @@ class ApiTest : public QObject {
 
 private slots:
     void initTestCase() {
-        m_service = std::make_unique<ServiceFixture>();
+        m_service = std::make_unique<ServiceFixture>(QStringList{"VIVARIUM_STATS_INTERVAL_MS=300"});
         const VivResult r = m_service->viv({"create", "--template", "tiny", "--name", "shared"});
         QVERIFY2(r.code == 0, r.err.constData());
         m_sandbox = QString::fromUtf8(r.out).trimmed().split('\n').last();
@@ -143,6 +155,61 @@ private slots:
         }
         QCOMPARE(started, 2);
         QCOMPARE(exited, 2);
+    }
+
+    void statsOfARunningSandbox() {
+        Client c(endpoint());
+        QVERIFY(c.waitReady());
+        auto sampled = [&] {
+            const QList<QJsonObject> s = c.statsOf(m_sandbox);
+            return !s.isEmpty() && s.last().contains("cpu_percent");
+        };
+        QVERIFY(QTest::qWaitFor(sampled, 15000));
+        const QJsonObject s = c.statsOf(m_sandbox).last();
+        QVERIFY(s.value("running").toBool());
+        // The QEMU process of a TCG microvm holds some tens of MiB at least, and not GiBs.
+        const qint64 memory = s.value("memory_bytes").toInteger();
+        QVERIFY2(memory > 16LL << 20 && memory < 2LL << 30, qPrintable(QString::number(memory)));
+        QCOMPARE(s.value("guest_memory_bytes").toInteger(), 256LL << 20); // the tiny template
+        QCOMPARE(s.value("vcpus").toInt(), 1);
+        QVERIFY(s.value("disk_bytes").toInteger() > 0);
+        QVERIFY(s.value("cpu_percent").toDouble() >= 0);
+        QVERIFY(QDateTime::fromString(s.value("sampled_at").toString(), Qt::ISODateWithMs).isValid());
+
+        // A busy guest shows: the guest spins for 3 s, and some sample sees most of a CPU.
+        const qsizetype before = c.statsOf(m_sandbox).size();
+        QVERIFY(c.runToEnd(m_sandbox, QJsonArray{"sh", "-c", "end=$(($(date +%s)+3)); "
+                                                              "while [ $(date +%s) -lt $end ]; do :; done"}));
+        QVERIFY(QTest::qWaitFor([&] { return c.statsOf(m_sandbox).size() > before + 1; }, 5000));
+        double busiest = 0;
+        for (const QJsonObject& e : c.statsOf(m_sandbox).mid(before))
+            busiest = std::max(busiest, e.value("cpu_percent").toDouble());
+        QVERIFY2(busiest > 25, qPrintable(QString::number(busiest)));
+
+        // The sandbox object carries the latest sample, and viv shows it.
+        const auto list = c.call("sandbox.list", {});
+        QVERIFY(list);
+        QJsonObject sandbox;
+        for (const QJsonValue& v : list->value("sandboxes").toArray())
+            if (v.toObject().value("id") == m_sandbox)
+                sandbox = v.toObject();
+        QVERIFY(sandbox.value("disk_bytes").toInteger() > 0);
+        QVERIFY(sandbox.value("stats").toObject().value("memory_bytes").toInteger() > 0);
+        const VivResult ls = m_service->viv({"ls"});
+        QCOMPARE(ls.code, 0);
+        const QList<QByteArray> lines = ls.out.split('\n');
+        QVERIFY2(lines.first().contains("CPU") && lines.first().contains("MEM"), ls.out.constData());
+        QByteArray line;
+        for (const QByteArray& l : lines)
+            if (l.startsWith(m_sandbox.toLatin1()))
+                line = l;
+        QVERIFY2(line.contains("MiB") && line.contains('%'), ls.out.constData());
+        const VivResult live = m_service->viv({"stats", m_sandbox, "--count", "2", "--json"}, {}, 30000);
+        QCOMPARE(live.code, 0);
+        const QList<QByteArray> samples = live.out.trimmed().split('\n');
+        QCOMPARE(samples.size(), 2);
+        for (const QByteArray& sample : samples)
+            QCOMPARE(QJsonDocument::fromJson(sample).array().first().toObject().value("id").toString(), m_sandbox);
     }
 
     void lateSubscriberGetsTheHistoryThenLive() {
@@ -237,8 +304,11 @@ private slots:
         QNetworkRequest req{QUrl(m_service->url())};
         req.setRawHeader("Authorization", "Bearer " + m_service->ownerToken().toLatin1());
         QList<QJsonObject> got;
-        connect(&raw, &QWebSocket::textMessageReceived, this,
-                [&](const QString& m) { got << QJsonDocument::fromJson(m.toUtf8()).object(); });
+        connect(&raw, &QWebSocket::textMessageReceived, this, [&](const QString& m) {
+            const QJsonObject o = QJsonDocument::fromJson(m.toUtf8()).object();
+            if (o.value("type") != "event") // events (sandbox.stats, every interval) come in between
+                got << o;
+        });
         raw.open(req);
         QVERIFY(QTest::qWaitFor([&] { return !got.isEmpty(); }, 10000)); // hello
         // (Plain strings: moc's parser trips over raw strings joined by '+'.)
@@ -312,6 +382,12 @@ private slots:
         QCOMPARE(list->value("sandboxes").toArray().size(), 1);
         QCOMPARE(list->value("sandboxes").toArray().first().toObject().value("id").toString(), m_sandbox);
         QVERIFY(agent.call("exec", {{"sandbox", m_sandbox}, {"argv", QJsonArray{"true"}}}));
+        // Statistics respect the scope: the owner's samples cover both running sandboxes, the
+        // scoped client's only its own (checked with the other events below).
+        QVERIFY(QTest::qWaitFor([&] {
+            return !owner.statsOf(otherId).isEmpty() && owner.statsOf(otherId).last().value("running").toBool() &&
+                   !owner.statsOf(m_sandbox).isEmpty() && agent.statsOf(m_sandbox).size() >= 2;
+        }, 15000));
         for (const auto& [type, body] : QList<QPair<QString, QJsonObject>>{
                  {"exec", {{"sandbox", otherId}, {"argv", QJsonArray{"true"}}}},
                  {"sandbox.stop", {{"sandbox", otherId}}},
@@ -324,6 +400,14 @@ private slots:
         }
         // Events about the other sandbox never reach the scoped client.
         QVERIFY(owner.call("sandbox.stop", {{"sandbox", otherId}}));
+        // A stopped sandbox is sampled for its disk only.
+        QVERIFY(QTest::qWaitFor([&] {
+            return !owner.statsOf(otherId).isEmpty() && !owner.statsOf(otherId).last().value("running").toBool();
+        }, 15000));
+        const QJsonObject stoppedStats = owner.statsOf(otherId).last();
+        QVERIFY(stoppedStats.value("disk_bytes").toInteger() > 0);
+        QVERIFY(!stoppedStats.contains("memory_bytes") && !stoppedStats.contains("cpu_percent"));
+        QVERIFY(QTest::qWaitFor([&] { return agent.statsOf(m_sandbox).size() >= 3; }, 15000));
         for (const QJsonObject& e : agent.events)
             QVERIFY(!QJsonDocument(e).toJson().contains(otherId.toLatin1()));
         QVERIFY(owner.call("token.revoke", {{"token_id", tok->value("token_id")}}));

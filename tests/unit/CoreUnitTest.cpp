@@ -1,8 +1,10 @@
 // Core logic without a VM: the sandbox state machine table, domain XML against its golden
-// file, and run-record storage (append, finish, reopen, replay, torn and corrupt files).
+// file, run-record storage (append, finish, reopen, replay, torn and corrupt files), and
+// CPU percent from two readings of a VM's CPU time.
 #include "DomainXml.h"
 #include "RunRecord.h"
 #include "SandboxState.h"
+#include "SandboxStats.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -138,6 +140,56 @@ private slots:
         const auto bad = RunRecord::open(dir.filePath("1"));
         QVERIFY(!bad);
         QCOMPARE(bad.error().code, QString("corrupt_record"));
+    }
+
+    void cpuPercentFromTwoReadings() {
+        const qint64 second = 1'000'000'000;
+        const CpuReading first{5 * quint64(second), 10 * second, 3};
+        // The first reading of a boot has nothing to compare with.
+        QVERIFY(!cpuPercent(std::nullopt, first));
+        // Half a CPU second over two seconds of wall time: 25 % of one host CPU.
+        CpuReading later{first.cpuTimeNs + quint64(second / 2), first.monotonicNs + 2 * second, 3};
+        QCOMPARE(cpuPercent(first, later).value(), 25.0);
+        // Two vCPUs busy: above 100 (top's convention, not normalised to the vCPU count).
+        later.cpuTimeNs = first.cpuTimeNs + 4 * quint64(second);
+        QCOMPARE(cpuPercent(first, later).value(), 200.0);
+        // Idle.
+        later.cpuTimeNs = first.cpuTimeNs;
+        QCOMPARE(cpuPercent(first, later).value(), 0.0);
+        // A reboot between the readings: another domain id, even if the counter grew.
+        CpuReading rebooted{first.cpuTimeNs + 1, first.monotonicNs + second, 4};
+        QVERIFY(!cpuPercent(first, rebooted));
+        // A counter that went back (a new QEMU process under the same id).
+        CpuReading reset{first.cpuTimeNs - 1, first.monotonicNs + second, 3};
+        QVERIFY(!cpuPercent(first, reset));
+        // No time between the readings, or a clock that went back: no value, no division by 0.
+        CpuReading sameTime{first.cpuTimeNs + 100, first.monotonicNs, 3};
+        QVERIFY(!cpuPercent(first, sameTime));
+        CpuReading earlier{first.cpuTimeNs + 100, first.monotonicNs - 1, 3};
+        QVERIFY(!cpuPercent(first, earlier));
+    }
+
+    void statsJsonLeavesOutWhatIsUnknown() {
+        SandboxStats s;
+        s.id = "0123abcd";
+        s.vcpus = 2;
+        s.guestMemoryBytes = 256LL << 20;
+        s.diskBytes = 4096;
+        s.sampledAt = QDateTime::fromString("2026-11-27T00:52:45.801Z", Qt::ISODateWithMs);
+        QJsonObject o = s.toJson();
+        QCOMPARE(o.value("running").toBool(), false);
+        QVERIFY(!o.contains("cpu_percent"));
+        QVERIFY(!o.contains("memory_bytes"));
+        QCOMPARE(o.value("disk_bytes").toInteger(), 4096);
+        QCOMPARE(o.value("sampled_at").toString(), QString("2026-11-27T00:52:45.801Z"));
+        s.running = true;
+        s.cpuPercent = 12.345;
+        s.memoryBytes = 231LL << 20;
+        o = s.toJson();
+        QCOMPARE(o.value("cpu_percent").toDouble(), 12.3);
+        QCOMPARE(o.value("memory_bytes").toInteger(), 231LL << 20);
+        QCOMPARE(o.value("guest_memory_bytes").toInteger(), 256LL << 20);
+        QCOMPARE(o.value("vcpus").toInt(), 2);
     }
 };
 
