@@ -102,6 +102,27 @@ QString age(const QString& iso) {
     return QString::number(s / 86400) + "d";
 }
 
+// Sizes as a person reads them in a column: 512B, 5.2MiB, 231MiB, 1.4GiB.
+QString humanBytes(qint64 bytes) {
+    static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = double(bytes);
+    int unit = 0;
+    while (v >= 1024 && unit < 4) {
+        v /= 1024;
+        ++unit;
+    }
+    return QString::number(v, 'f', unit > 0 && v < 10 ? 1 : 0) + units[unit];
+}
+
+// The CPU, MEM and DISK cells of a stats object ("-" for what is not known).
+QStringList statsCells(const QJsonObject& stats) {
+    return {stats.contains("cpu_percent")
+                ? QString::number(stats.value("cpu_percent").toDouble(), 'f', 1) + "%"
+                : "-",
+            stats.contains("memory_bytes") ? humanBytes(stats.value("memory_bytes").toInteger()) : "-",
+            stats.contains("disk_bytes") ? humanBytes(stats.value("disk_bytes").toInteger()) : "-"};
+}
+
 const char* kUsage = R"(Usage: viv COMMAND [OPTIONS]
 
 Run untrusted code in microVM sandboxes managed by vivariumd.
@@ -113,7 +134,10 @@ Commands:
                        create and start a sandbox; prints its id as the last line
   exec [-t] [-e K=V] [-w DIR] [-u USER] ID -- CMD...
                        run CMD in a sandbox; stdin is passed through, -t gives a terminal
-  ls [--json]          list sandboxes
+  ls [--json]          list sandboxes, with the CPU, memory and disk each one uses
+  stats [ID] [--count N] [--json]
+                       print every sandbox's (or one's) CPU, memory and disk as sampled,
+                       a line each time (every 2 s); --count stops after N samples
   start ID | stop ID | rm ID
   logs ID              list the runs of a sandbox
   logs ID RUN [--follow]
@@ -159,7 +183,7 @@ void VivCli::start() {
         return;
     }
     m_command = m_args.takeFirst();
-    static const QStringList known{"run",  "create", "exec", "ls",    "start", "stop",
+    static const QStringList known{"run",  "create", "exec", "ls",    "stats", "start", "stop",
                                    "rm",   "logs",   "export", "token", "cp"};
     if (!known.contains(m_command)) {
         usage("unknown command '" + m_command + "'");
@@ -196,6 +220,8 @@ void VivCli::dispatch() {
         cmdExec({}, false);
     else if (m_command == "ls")
         cmdList();
+    else if (m_command == "stats")
+        cmdStats();
     else if (m_command == "start")
         cmdSimple("sandbox.start", "started");
     else if (m_command == "stop")
@@ -363,20 +389,96 @@ void VivCli::cmdList() {
             out(QString::fromUtf8(QJsonDocument(list).toJson(QJsonDocument::Indented)).trimmed());
             return finish(0);
         }
-        out(QString("%1 %2 %3 %4 %5 %6")
-                .arg("ID", -9).arg("NAME", -20).arg("TEMPLATE", -9).arg("STATE", -9)
-                .arg("UPTIME", -7).arg("RUNS"));
+        const QString row = "%1 %2 %3 %4 %5 %6 %7 %8 %9";
+        out(row.arg("ID", -9).arg("NAME", -20).arg("TEMPLATE", -9).arg("STATE", -9)
+                .arg("UPTIME", -7).arg("RUNS", -5).arg("CPU", -7).arg("MEM", -8).arg("DISK"));
         for (const QJsonValue& v : list) {
             const QJsonObject s = v.toObject();
-            out(QString("%1 %2 %3 %4 %5 %6")
-                    .arg(s.value("id").toString(), -9)
+            // The service's latest sample; CPU and memory only while a VM runs.
+            const QStringList cells = statsCells(s.value("stats").toObject());
+            out(row.arg(s.value("id").toString(), -9)
                     .arg(s.value("name").toString(), -20)
                     .arg(s.value("template").toString(), -9)
                     .arg(s.value("state").toString(), -9)
                     .arg(s.contains("ready_since") ? age(s.value("ready_since").toString()) : "-", -7)
-                    .arg(s.value("runs").toInt()));
+                    .arg(s.value("runs").toInt(), -5)
+                    .arg(cells[0], -7)
+                    .arg(cells[1], -8)
+                    .arg(cells[2]));
         }
         finish(0);
+    });
+}
+
+void VivCli::cmdStats() {
+    const Parsed p = parse(m_args, {"--count", "-n"}, {"--json"});
+    if (!p.error.isEmpty())
+        return usage(p.error);
+    if (p.positional.size() > 1)
+        return usage("viv stats takes at most one sandbox id");
+    bool ok = true;
+    const QString countText = (p.values.value("--count") + p.values.value("-n")).value(0, "0");
+    const int count = countText.toInt(&ok);
+    if (!ok || count < 0)
+        return usage("--count takes a number of samples");
+    const QString key = p.positional.value(0);
+    const bool json = p.flags.contains("--json");
+    // The events carry ids; a name or an id prefix is resolved once, the way the service does.
+    m_client.request("sandbox.list", {}, [this, key, json, count](Result<QJsonObject> r) {
+        if (!r)
+            return failWith(r.error());
+        QString id;
+        if (!key.isEmpty()) {
+            QStringList prefixed;
+            for (const QJsonValue& v : r->value("sandboxes").toArray()) {
+                const QString sid = v.toObject().value("id").toString();
+                if (sid == key || v.toObject().value("name").toString() == key) {
+                    id = sid;
+                    break;
+                }
+                if (sid.startsWith(key))
+                    prefixed << sid;
+            }
+            if (id.isEmpty() && prefixed.size() == 1)
+                id = prefixed.first();
+            if (id.isEmpty())
+                return failWith(makeError("not_found", QString("There is no sandbox '%1' (or "
+                                                               "several match). List them with: viv ls")
+                                                           .arg(key)));
+        }
+        const QString row = "%1 %2 %3 %4 %5";
+        if (!json)
+            out(row.arg("TIME", -8).arg("ID", -9).arg("CPU", -7).arg("MEM", -8).arg("DISK"));
+        auto samples = std::make_shared<int>(0);
+        connect(&m_client, &ApiClient::event, this, [this, id, json, count, row, samples](const QJsonObject& e) {
+            if (e.value("event").toString() != "sandbox.stats")
+                return;
+            QJsonArray shown;
+            for (const QJsonValue& v : e.value("stats").toArray()) {
+                const QJsonObject s = v.toObject();
+                // All sandboxes: the running ones. One: that one, running or not.
+                if (id.isEmpty() ? s.value("running").toBool() : s.value("id").toString() == id)
+                    shown.append(s);
+            }
+            if (!id.isEmpty() && shown.isEmpty())
+                return; // not in this sample (removed, say); wait for the next
+            if (json) {
+                out(QString::fromUtf8(QJsonDocument(shown).toJson(QJsonDocument::Compact)));
+            } else {
+                for (const QJsonValue& v : shown) {
+                    const QJsonObject s = v.toObject();
+                    const QDateTime at = QDateTime::fromString(s.value("sampled_at").toString(), Qt::ISODateWithMs);
+                    const QStringList cells = statsCells(s);
+                    out(row.arg(at.toLocalTime().toString("HH:mm:ss"), -8)
+                            .arg(s.value("id").toString(), -9)
+                            .arg(cells[0], -7)
+                            .arg(cells[1], -8)
+                            .arg(cells[2]));
+                }
+            }
+            if (count > 0 && ++*samples >= count)
+                finish(0);
+        });
     });
 }
 

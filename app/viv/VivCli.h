@@ -41,6 +41,7 @@ private:
     void cmdCreate(bool thenRun);
     void cmdExec(const QString& sandbox, bool removeAfter);
     void cmdList();
+    void cmdStats();
     void cmdSimple(const QString& type, const QString& verb);
     void cmdLogs();
     void cmdLogsRun(const QString& sandbox, qint64 run, bool follow);
