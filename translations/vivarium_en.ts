@@ -910,6 +910,34 @@
         <source>Runs</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location filename="../app/gui/SandboxModel.cpp" line="+0"/>
+        <source>%1 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../app/gui/SandboxModel.cpp" line="+0"/>
+        <source>CPU time the virtual machine uses on the host; 100 % is one host CPU (the guest has %n vCPU(s))</source>
+        <translation>
+            <numerusform>CPU time the virtual machine uses on the host; 100 % is one host CPU (the guest has %n vCPU)</numerusform>
+            <numerusform>CPU time the virtual machine uses on the host; 100 % is one host CPU (the guest has %n vCPUs)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../app/gui/SandboxModel.cpp" line="+0"/>
+        <source>Host memory the virtual machine uses; the guest was given %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/gui/SandboxModel.cpp" line="+0"/>
+        <source>CPU</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/gui/SandboxModel.cpp" line="+0"/>
+        <source>Memory</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>vivarium::gui::SandboxView</name>
@@ -1052,6 +1080,16 @@
     <message>
         <location line="+1"/>
         <source>Run %1 (%2): %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/gui/SandboxView.cpp" line="+0"/>
+        <source>Disk use:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/gui/SandboxView.cpp" line="+0"/>
+        <source>%1 on the host, besides the shared base image</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -907,6 +907,33 @@
         <source>Runs</source>
         <translation>Eksekusi</translation>
     </message>
+    <message>
+        <location filename="../app/gui/SandboxModel.cpp" line="+0"/>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../app/gui/SandboxModel.cpp" line="+0"/>
+        <source>CPU time the virtual machine uses on the host; 100 % is one host CPU (the guest has %n vCPU(s))</source>
+        <translation>
+            <numerusform>Waktu CPU yang dipakai mesin virtual di host; 100 % adalah satu CPU host (guest memiliki %n vCPU)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../app/gui/SandboxModel.cpp" line="+0"/>
+        <source>Host memory the virtual machine uses; the guest was given %1</source>
+        <translation>Memori host yang dipakai mesin virtual; guest diberi %1</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/SandboxModel.cpp" line="+0"/>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/SandboxModel.cpp" line="+0"/>
+        <source>Memory</source>
+        <translation>Memori</translation>
+    </message>
 </context>
 <context>
     <name>vivarium::gui::SandboxView</name>
@@ -1051,6 +1078,16 @@
         <location line="+1"/>
         <source>Run %1 (%2): %3</source>
         <translation>Eksekusi %1 (%2): %3</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/SandboxView.cpp" line="+0"/>
+        <source>Disk use:</source>
+        <translation>Pemakaian disk:</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/SandboxView.cpp" line="+0"/>
+        <source>%1 on the host, besides the shared base image</source>
+        <translation>%1 di host, di luar citra dasar bersama</translation>
     </message>
 </context>
 <context>

@@ -4,6 +4,7 @@
 #include "SandboxModel.h"
 #include "SandboxView.h"
 #include "ServiceConnector.h"
+#include "SparklineDelegate.h"
 #include "StateBadgeDelegate.h"
 
 #include <QAction>
@@ -146,6 +147,8 @@ void MainWindow::buildUi() {
     m_table = new QTableView(this);
     m_table->setModel(m_proxy);
     m_table->setItemDelegateForColumn(SandboxModel::State, new StateBadgeDelegate(m_table));
+    for (int column : {SandboxModel::Cpu, SandboxModel::Memory})
+        m_table->setItemDelegateForColumn(column, new SparklineDelegate(m_table));
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->setSortingEnabled(true);

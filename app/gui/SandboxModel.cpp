@@ -1,5 +1,9 @@
 #include "SandboxModel.h"
 
+#include <QLocale>
+
+#include <cmath>
+
 namespace vivarium::gui {
 
 namespace {
@@ -41,6 +45,10 @@ bool SandboxModel::applyEvent(const QJsonObject& event) {
         remove(event.value("id").toString());
         return true;
     }
+    if (name == "sandbox.stats") {
+        applyStats(event.value("stats").toArray());
+        return true;
+    }
     if (name == "run.started" || name == "run.exited") {
         const QJsonObject run = event.value("run").toObject();
         const int row = rowOf(run.value("sandbox").toString());
@@ -60,6 +68,41 @@ bool SandboxModel::applyEvent(const QJsonObject& event) {
         return true;
     }
     return false;
+}
+
+void SandboxModel::applyStats(const QJsonArray& stats) {
+    for (const QJsonValue& v : stats) {
+        const QJsonObject o = v.toObject();
+        const int row = rowOf(idOf(o));
+        if (row < 0) // not (yet) in the list: its sandbox.added will come
+            continue;
+        Row& r = m_rows[row];
+        if (!o.value("running").toBool()) {
+            // A stopped VM's line ends; the next boot starts a new one.
+            r.cpuHistory.clear();
+            r.memoryHistory.clear();
+        } else {
+            if (o.contains("cpu_percent"))
+                r.cpuHistory.append(o.value("cpu_percent").toDouble());
+            if (o.contains("memory_bytes"))
+                r.memoryHistory.append(double(o.value("memory_bytes").toInteger()));
+            for (QList<double>* h : {&r.cpuHistory, &r.memoryHistory})
+                if (h->size() > kHistoryLength)
+                    h->remove(0, h->size() - kHistoryLength);
+        }
+        r.stats = o;
+        emit dataChanged(index(row, Cpu), index(row, Memory),
+                         {Qt::DisplayRole, Qt::ToolTipRole, SortRole, HistoryRole, ScaleRole});
+        // Disk use is shown with the sandbox's details: only a change is worth telling.
+        if (o.contains("disk_bytes") && r.sandbox.value("disk_bytes") != o.value("disk_bytes")) {
+            r.sandbox["disk_bytes"] = o.value("disk_bytes");
+            emit sandboxChanged(idOf(r.sandbox));
+        }
+    }
+}
+
+QJsonObject SandboxModel::latestStats(const Row& row) const {
+    return row.stats.isEmpty() ? row.sandbox.value("stats").toObject() : row.stats;
 }
 
 void SandboxModel::upsert(const QJsonObject& sandbox) {
@@ -132,6 +175,17 @@ QString SandboxModel::stateText(const QString& state) {
     return state;
 }
 
+QString SandboxModel::cpuText(double percent) {
+    return tr("%1 %").arg(QLocale().toString(percent, 'f', percent < 10 ? 1 : 0));
+}
+
+QString SandboxModel::sizeText(qint64 bytes) {
+    // One decimal while the number is small (5.2 MiB), none once it is not (231 MiB).
+    const int unit = bytes >= 1024 ? int(std::log2(double(bytes)) / 10) : 0;
+    const double inUnit = double(bytes) / std::pow(1024.0, unit);
+    return QLocale().formattedDataSize(bytes, unit > 0 && inUnit < 10 ? 1 : 0);
+}
+
 QString SandboxModel::formatDuration(qint64 s) {
     if (s < 60)
         return tr("%1 s").arg(s);
@@ -159,14 +213,41 @@ QVariant SandboxModel::data(const QModelIndex& index, int role) const {
     case IdRole: return idOf(s);
     case StateRole: return s.value("state").toString();
     case ObjectRole: return s;
+    case HistoryRole:
+        if (index.column() == Cpu)
+            return QVariant::fromValue(r.cpuHistory);
+        if (index.column() == Memory)
+            return QVariant::fromValue(r.memoryHistory);
+        return {};
+    case ScaleRole: {
+        if (index.column() != Cpu && index.column() != Memory)
+            return {};
+        // The graph's top: the most the VM could use (all its vCPUs, the guest's memory),
+        // raised when it used more (QEMU's own threads and translation cache count too).
+        const QJsonObject st = latestStats(r);
+        const QList<double>& h = index.column() == Cpu ? r.cpuHistory : r.memoryHistory;
+        double top = index.column() == Cpu
+                         ? 100.0 * st.value("vcpus").toInt(s.value("vcpus").toInt(1))
+                         : st.value("guest_memory_bytes").toDouble(s.value("memory_mib").toDouble() * 1024 * 1024);
+        for (double v : h)
+            top = qMax(top, v);
+        return top;
+    }
     case Qt::ToolTipRole:
+        if (index.column() == Cpu)
+            return tr("CPU time the virtual machine uses on the host; 100 % is one host CPU "
+                      "(the guest has %n vCPU(s))", nullptr, s.value("vcpus").toInt(1));
+        if (index.column() == Memory)
+            return tr("Host memory the virtual machine uses; the guest was given %1")
+                .arg(sizeText(qint64(s.value("memory_mib").toInteger()) * 1024 * 1024));
         if (index.column() == State && s.contains("error"))
             return s.value("error").toString();
         if (index.column() == Name)
             return tr("Sandbox %1").arg(idOf(s));
         return {};
     case Qt::TextAlignmentRole:
-        if (index.column() == Runs || index.column() == Uptime)
+        if (index.column() == Runs || index.column() == Uptime || index.column() == Cpu ||
+            index.column() == Memory)
             return QVariant(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     case Qt::DisplayRole:
@@ -193,6 +274,18 @@ QVariant SandboxModel::data(const QModelIndex& index, int role) const {
         return r.liveRuns.isEmpty() ? QString::number(runs)
                                     : tr("%1 (%2 running)").arg(runs).arg(r.liveRuns.size());
     }
+    case Cpu:
+    case Memory: {
+        // CPU and memory only while the VM runs; -1 sorts the others last in descending order.
+        const QJsonObject st = latestStats(r);
+        const char* field = index.column() == Cpu ? "cpu_percent" : "memory_bytes";
+        if (!st.value("running").toBool() || !st.contains(field))
+            return sort ? QVariant(-1.0) : QVariant(QString());
+        const double v = st.value(field).toDouble();
+        if (sort)
+            return v;
+        return index.column() == Cpu ? cpuText(v) : sizeText(qint64(v));
+    }
     }
     return {};
 }
@@ -206,6 +299,8 @@ QVariant SandboxModel::headerData(int section, Qt::Orientation orientation, int 
     case State: return tr("State");
     case Uptime: return tr("Uptime");
     case Runs: return tr("Runs");
+    case Cpu: return tr("CPU");
+    case Memory: return tr("Memory");
     }
     return {};
 }

@@ -117,7 +117,8 @@ QWidget* SandboxView::buildDetailsTab() {
         {"state", tr("State:")},         {"resources", tr("Resources:")},
         {"accelerator", tr("Accelerator:")}, {"created", tr("Created:")},
         {"ready_since", tr("Ready since:")}, {"agent", tr("Agent:")},
-        {"runs", tr("Runs:")},           {"error", tr("Last error:")},
+        {"runs", tr("Runs:")},           {"disk", tr("Disk use:")},
+        {"error", tr("Last error:")},
     };
     for (const auto& [key, label] : fields) {
         auto* value = new QLabel(tab);
@@ -200,6 +201,11 @@ void SandboxView::updateDetails() {
     set("ready_since", localTime(s.value("ready_since")));
     set("agent", s.value("agent").toString());
     set("runs", s.isEmpty() ? QString() : QString::number(s.value("runs").toInteger()));
+    // What the sandbox's own disk layer takes on the host; the base image is shared.
+    set("disk", s.contains("disk_bytes")
+                    ? tr("%1 on the host, besides the shared base image")
+                          .arg(SandboxModel::sizeText(s.value("disk_bytes").toInteger()))
+                    : QString());
     set("error", s.value("error").toString());
 }
 

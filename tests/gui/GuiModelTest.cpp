@@ -1,5 +1,6 @@
 // The GUI's models against recorded API traffic, with no service: the sandbox table
-// (sandbox.list, then added/state/removed and run events), its filter, and the runs table
+// (sandbox.list, then added/state/removed and run events), its filter, its CPU and memory
+// columns fed by sandbox.stats (and the sparkline that paints them), and the runs table
 // of a sandbox.subscribe stream. QAbstractItemModelTester checks every change signal.
 //
 // The recordings in data/ are JSON lines as the server sends them; a binary data frame is
@@ -8,14 +9,18 @@
 #include "FilesTab.h"
 #include "RunsModel.h"
 #include "SandboxModel.h"
+#include "SparklineDelegate.h"
 
 #include <QAbstractItemModelTester>
 #include <QFile>
 #include <QIcon>
+#include <QImage>
+#include <QPainter>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
+#include <QTableView>
 #include <QTest>
 
 using namespace vivarium;
@@ -48,6 +53,26 @@ void feed(RunsModel& model, const QJsonObject& m) {
         model.applyExit(m);
     else if (type.startsWith("run."))
         model.applyRunMessage(m);
+}
+
+// A sandbox.stats entry as the service sends it (cpu < 0: none yet; memory < 0: not running).
+QJsonObject stats(const QString& id, double cpu, qint64 memory, qint64 disk = 5 << 20) {
+    QJsonObject o{{"id", id}, {"running", memory >= 0}, {"vcpus", 1},
+                  {"guest_memory_bytes", 256 << 20}, {"disk_bytes", disk},
+                  {"sampled_at", "2026-11-27T00:52:45.801Z"}};
+    if (cpu >= 0)
+        o["cpu_percent"] = cpu;
+    if (memory >= 0)
+        o["memory_bytes"] = memory;
+    return o;
+}
+
+QJsonObject statsEvent(const QJsonArray& entries) {
+    return {{"type", "event"}, {"event", "sandbox.stats"}, {"stats", entries}, {"interval_ms", 2000}};
+}
+
+QList<double> history(const QAbstractItemModel& m, int row, int column) {
+    return m.data(m.index(row, column), SandboxModel::HistoryRole).value<QList<double>>();
 }
 
 QStringList names(const FilesModel& m) {
@@ -162,6 +187,180 @@ private slots:
         QCOMPARE(cell(proxy, 0, SandboxModel::Name), QString("agent-8"));
         proxy.setFilterFixedString({});
         QCOMPARE(proxy.rowCount(), 4);
+    }
+
+    void statsFeedCpuAndMemory() {
+        QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
+        SandboxModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const QList<QJsonObject> rec = recording("sandbox-events.jsonl");
+        model.setSandboxes(rec[0].value("sandboxes").toArray());
+        const int ready = model.rowOf("5ef2eced"), stopped = model.rowOf("a19c0b77");
+        QCOMPARE(model.headerData(SandboxModel::Cpu, Qt::Horizontal, Qt::DisplayRole).toString(), QString("CPU"));
+        QCOMPARE(cell(model, ready, SandboxModel::Cpu), QString()); // nothing sampled yet
+
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        QSignalSpy sandboxChanged(&model, &SandboxModel::sandboxChanged);
+        // The first sample of a boot has memory but no CPU figure; unknown ids are ignored.
+        QVERIFY(model.applyEvent(statsEvent({stats("5ef2eced", -1, 231 << 20),
+                                             stats("a19c0b77", -1, -1, 7 << 20),
+                                             stats("deadbeef", 50, 1 << 20)})));
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(model.rowOf("deadbeef"), -1);
+        QCOMPARE(cell(model, ready, SandboxModel::Cpu), QString());
+        QCOMPARE(cell(model, ready, SandboxModel::Memory), QString("231 MiB"));
+        QCOMPARE(history(model, ready, SandboxModel::Memory), QList<double>{231 << 20});
+        QCOMPARE(history(model, ready, SandboxModel::Cpu), QList<double>{});
+        QCOMPARE(cell(model, stopped, SandboxModel::Memory), QString()); // stopped: disk only
+        // Only the two stats columns changed, and the details learnt each sandbox's disk use.
+        QCOMPARE(changed.count(), 2);
+        for (const QList<QVariant>& args : changed) {
+            QCOMPARE(args.at(0).toModelIndex().column(), int(SandboxModel::Cpu));
+            QCOMPARE(args.at(1).toModelIndex().column(), int(SandboxModel::Memory));
+        }
+        QCOMPARE(sandboxChanged.count(), 2);
+        QCOMPARE(model.sandbox("5ef2eced").value("disk_bytes").toInteger(), 5 << 20);
+        QCOMPARE(model.sandbox("a19c0b77").value("disk_bytes").toInteger(), 7 << 20);
+
+        // The history keeps the last kHistoryLength samples, oldest first.
+        sandboxChanged.clear();
+        const int n = SandboxModel::kHistoryLength + 10;
+        for (int i = 0; i < n; ++i)
+            model.applyEvent(statsEvent({stats("5ef2eced", i, (200 + i) << 20)}));
+        QCOMPARE(sandboxChanged.count(), 0); // the disk did not change
+        const QList<double> cpu = history(model, ready, SandboxModel::Cpu);
+        QCOMPARE(cpu.size(), SandboxModel::kHistoryLength);
+        QCOMPARE(cpu.first(), double(n - SandboxModel::kHistoryLength));
+        QCOMPARE(cpu.last(), double(n - 1));
+        QCOMPARE(history(model, ready, SandboxModel::Memory).size(), SandboxModel::kHistoryLength);
+        QCOMPARE(cell(model, ready, SandboxModel::Cpu), QString("69 %"));
+        QCOMPARE(cell(model, ready, SandboxModel::Memory), QString("269 MiB"));
+        QCOMPARE(model.data(model.index(ready, SandboxModel::Cpu), SandboxModel::SortRole).toDouble(), 69.0);
+        // The graph's top: one vCPU is 100 %, the guest's memory, or more when it was used.
+        QCOMPARE(model.data(model.index(ready, SandboxModel::Cpu), SandboxModel::ScaleRole).toDouble(), 100.0);
+        QCOMPARE(model.data(model.index(ready, SandboxModel::Memory), SandboxModel::ScaleRole).toDouble(),
+                 double(269 << 20));
+        model.applyEvent(statsEvent({stats("5ef2eced", 0.34, 100 << 20)}));
+        QCOMPARE(cell(model, ready, SandboxModel::Cpu), QString("0.3 %"));
+        QCOMPARE(model.data(model.index(ready, SandboxModel::Memory), SandboxModel::ScaleRole).toDouble(),
+                 double(269 << 20)); // still in the history
+
+        // Stopped: the line ends.
+        model.applyEvent(statsEvent({stats("5ef2eced", -1, -1)}));
+        QCOMPARE(history(model, ready, SandboxModel::Cpu), QList<double>{});
+        QCOMPARE(cell(model, ready, SandboxModel::Cpu), QString());
+        QCOMPARE(model.data(model.index(ready, SandboxModel::Cpu), SandboxModel::SortRole).toDouble(), -1.0);
+
+        // A removed sandbox takes its history with it, even if the id comes back.
+        model.applyEvent(statsEvent({stats("5ef2eced", 10, 100 << 20)}));
+        model.applyEvent(statsEvent({stats("5ef2eced", 11, 100 << 20)}));
+        QCOMPARE(history(model, ready, SandboxModel::Cpu).size(), 2);
+        const QJsonObject object = model.sandbox("5ef2eced");
+        model.applyEvent({{"event", "sandbox.removed"}, {"id", "5ef2eced"}});
+        model.applyEvent({{"event", "sandbox.added"}, {"sandbox", object}});
+        QCOMPARE(history(model, model.rowOf("5ef2eced"), SandboxModel::Cpu), QList<double>{});
+        QLocale::setDefault(QLocale::system());
+    }
+
+    void statsFromTheListBeforeAnyEvent() {
+        // sandbox.list carries each sandbox's latest sample: values show before the first event.
+        QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
+        QJsonObject s = recording("sandbox-events.jsonl")[0].value("sandboxes").toArray().first().toObject();
+        QJsonObject latest = stats("5ef2eced", 12.6, 300 << 20);
+        latest.remove("id");
+        s["stats"] = latest;
+        SandboxModel model;
+        model.setSandboxes({s});
+        QCOMPARE(cell(model, 0, SandboxModel::Cpu), QString("13 %"));
+        QCOMPARE(cell(model, 0, SandboxModel::Memory), QString("300 MiB"));
+        QCOMPARE(history(model, 0, SandboxModel::Cpu), QList<double>{});
+        QLocale::setDefault(QLocale::system());
+    }
+
+    void sortByCpuAndMemory() {
+        SandboxModel model;
+        const QList<QJsonObject> rec = recording("sandbox-events.jsonl");
+        model.setSandboxes(rec[0].value("sandboxes").toArray());
+        for (int i = 1; i <= 3; ++i) // agent-7: added, booting, ready
+            model.applyEvent(rec[i]);
+        QSortFilterProxyModel proxy;
+        QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        proxy.setSourceModel(&model);
+        proxy.setSortRole(SandboxModel::SortRole);
+        proxy.setDynamicSortFilter(true);
+        proxy.sort(SandboxModel::Cpu, Qt::DescendingOrder);
+        model.applyEvent(statsEvent({stats("5ef2eced", 5, 300 << 20), stats("c0ffee12", 40, 200 << 20),
+                                     stats("a19c0b77", -1, -1)}));
+        QCOMPARE(cell(proxy, 0, SandboxModel::Name), QString("agent-7"));
+        QCOMPARE(cell(proxy, 1, SandboxModel::Name), QString("transcript"));
+        QCOMPARE(cell(proxy, 2, SandboxModel::Name), QString("old-box")); // stopped: last
+        // The order follows new samples by itself.
+        model.applyEvent(statsEvent({stats("5ef2eced", 90, 300 << 20), stats("c0ffee12", 1, 200 << 20)}));
+        QCOMPARE(cell(proxy, 0, SandboxModel::Name), QString("transcript"));
+        proxy.sort(SandboxModel::Memory, Qt::AscendingOrder);
+        QCOMPARE(cell(proxy, 0, SandboxModel::Name), QString("old-box"));
+        QCOMPARE(cell(proxy, 1, SandboxModel::Name), QString("agent-7"));
+        QCOMPARE(cell(proxy, 2, SandboxModel::Name), QString("transcript"));
+    }
+
+    void sparklinePointsAndColours() {
+        // Three samples of a 60-slot history sit at the right edge, the newest last.
+        const QPolygonF p = SparklineDelegate::linePoints({0, 50, 100}, 100, QRectF(0, 0, 59, 10), 60);
+        QCOMPARE(p.size(), 3);
+        QCOMPARE(p[2], QPointF(59, 10 - 10));
+        QCOMPARE(p[1], QPointF(58, 10 - 5));
+        QCOMPARE(p[0], QPointF(57, 10));
+        QVERIFY(SparklineDelegate::linePoints({42}, 100, QRectF(0, 0, 59, 10), 60).isEmpty());
+        // Values above the top are clipped to the cell.
+        QCOMPARE(SparklineDelegate::linePoints({0, 500}, 100, QRectF(0, 0, 10, 10), 2)[1].y(), 0.0);
+
+        // Painted in the palette's colours: the accent for the line, the selection's text
+        // colour on a selected row; light and dark palettes alike.
+        SandboxModel model;
+        model.setSandboxes(recording("sandbox-events.jsonl")[0].value("sandboxes").toArray());
+        const int row = model.rowOf("5ef2eced");
+        for (int i = 0; i < 20; ++i)
+            model.applyEvent(statsEvent({stats("5ef2eced", i % 2 ? 90 : 10, 200 << 20)}));
+        QTableView view; // for the style; never shown
+        view.setModel(&model);
+        SparklineDelegate delegate;
+        auto render = [&](const QPalette& palette, bool selected) {
+            QImage image(200, 24, QImage::Format_ARGB32);
+            image.fill(Qt::magenta); // neither palette's colour: only what was painted matches
+            QPainter painter(&image);
+            QStyleOptionViewItem option;
+            option.initFrom(&view);
+            option.palette = palette;
+            option.rect = image.rect();
+            option.state = QStyle::State_Enabled | QStyle::State_Active;
+            if (selected)
+                option.state |= QStyle::State_Selected;
+            option.widget = &view;
+            delegate.paint(&painter, option, model.index(row, SandboxModel::Cpu));
+            painter.end();
+            return image;
+        };
+        auto hasColour = [](const QImage& image, const QColor& colour) {
+            for (int y = 0; y < image.height(); ++y)
+                for (int x = 0; x < image.width() / 2; ++x) { // the graph's half, not the text
+                    const QColor c = image.pixelColor(x, y);
+                    if (qAbs(c.red() - colour.red()) + qAbs(c.green() - colour.green()) +
+                            qAbs(c.blue() - colour.blue()) < 12)
+                        return true;
+                }
+            return false;
+        };
+        for (const bool dark : {false, true}) {
+            QPalette palette;
+            palette.setColor(QPalette::Base, dark ? QColor(30, 30, 30) : QColor(255, 255, 255));
+            palette.setColor(QPalette::Text, dark ? QColor(230, 230, 230) : QColor(20, 20, 20));
+            palette.setColor(QPalette::Highlight, dark ? QColor(255, 128, 0) : QColor(0, 90, 200));
+            palette.setColor(QPalette::HighlightedText, dark ? QColor(0, 0, 0) : QColor(255, 255, 255));
+            QVERIFY2(hasColour(render(palette, false), palette.color(QPalette::Highlight)),
+                     dark ? "dark" : "light");
+            QVERIFY2(hasColour(render(palette, true), palette.color(QPalette::HighlightedText)),
+                     dark ? "dark, selected" : "light, selected");
+        }
     }
 
     void runsFromSubscription() {

@@ -397,8 +397,8 @@ class AsyncClient:
         return info
 
     def add_event_handler(self, handler: Callable[[dict[str, Any]], Any]) -> None:
-        """Call ``handler(event_message)`` for every event (sandbox.*, run.*), on the event
-        loop."""
+        """Call ``handler(event_message)`` for every event (sandbox.*, run.*, and
+        ``sandbox.stats`` every 2 s with CPU, memory and disk use), on the event loop."""
         self._event_handlers.append(handler)
 
     # --- channels ---------------------------------------------------------------------
