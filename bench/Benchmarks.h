@@ -19,5 +19,7 @@ bool memory(Context& ctx);
 bool bootReliability(Context& ctx);
 bool fanOut(Context& ctx);      // FanOut.cpp
 bool apiOverhead(Context& ctx); // ApiOverhead.cpp
+bool guiFlood(Context& ctx);    // GuiBench.cpp
+bool guiIdle(Context& ctx);     // GuiBench.cpp
 
 } // namespace bench

@@ -3,7 +3,7 @@
 #include "Benchmarks.h"
 
 #include <QCommandLineParser>
-#include <QCoreApplication>
+#include <QApplication>
 #include <QDir>
 #include <QJsonArray>
 #include <QStandardPaths>
@@ -17,7 +17,8 @@ using namespace bench;
 namespace {
 
 const QStringList kBenchmarks{"cold-start", "exec-rtt", "throughput", "memory",
-                              "boot-reliability", "fan-out", "api-overhead"};
+                              "boot-reliability", "fan-out", "api-overhead", "gui-flood",
+                              "gui-idle"};
 
 bool runOne(const QString& name, Context& ctx) {
     if (name == "cold-start")
@@ -32,6 +33,10 @@ bool runOne(const QString& name, Context& ctx) {
         return fanOut(ctx);
     if (name == "api-overhead")
         return apiOverhead(ctx);
+    if (name == "gui-flood")
+        return guiFlood(ctx);
+    if (name == "gui-idle")
+        return guiIdle(ctx);
     return bootReliability(ctx);
 }
 
@@ -52,7 +57,12 @@ void removeLeftovers(Api& api) {
 } // namespace
 
 int main(int argc, char** argv) {
-    QCoreApplication app(argc, argv);
+    // The gui-* benchmarks run the desktop app in this process: offscreen unless a display
+    // is there to draw on.
+    if (!qEnvironmentVariableIsSet("QT_QPA_PLATFORM") && !qEnvironmentVariableIsSet("DISPLAY") &&
+        !qEnvironmentVariableIsSet("WAYLAND_DISPLAY"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
     app.setApplicationName("vivarium-bench");
     QCommandLineParser p;
     p.setApplicationDescription(
@@ -60,7 +70,8 @@ int main(int argc, char** argv) {
         "Benchmarks: " + kBenchmarks.join(", ") + ", or all.");
     p.addHelpOption();
     p.addPositionalArgument("benchmark", "cold-start | exec-rtt | throughput | memory | "
-                                         "boot-reliability | fan-out | api-overhead | all");
+                                         "boot-reliability | fan-out | api-overhead | gui-flood | "
+                                         "gui-idle | all");
     QCommandLineOption runs("runs", "Runs per side for cold-start and memory, fan-out latency runs (default 5).", "N",
                             "5");
     QCommandLineOption execRuns("exec-runs", "Execs per side for exec-rtt and api-overhead (default 200).", "N",

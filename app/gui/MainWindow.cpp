@@ -1,5 +1,7 @@
 #include "MainWindow.h"
 
+#include "Appearance.h"
+#include "CatalogPage.h"
 #include "NewSandboxDialog.h"
 #include "SandboxModel.h"
 #include "SandboxView.h"
@@ -21,6 +23,9 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTableView>
+#include <QActionGroup>
+#include <QTabWidget>
+#include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
 
@@ -30,13 +35,20 @@ namespace {
 const QStringList kStartable{"stopped", "error"};
 const QStringList kStoppable{"booting", "ready", "error"};
 const QStringList kUnremovable{"creating", "removing"};
+const QStringList kShellable{"ready"};
+// Retries after a lost connection: soon at first (a restart takes a second), then calmer.
+constexpr int kFirstRetryMs = 250;
+constexpr int kMaxRetryMs = 5000;
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), m_client(new ApiClient(this)),
       m_connector(new ServiceConnector(m_client, this)), m_model(new SandboxModel(this)),
-      m_proxy(new QSortFilterProxyModel(this)) {
+      m_proxy(new QSortFilterProxyModel(this)), m_appearance(new Appearance(this)),
+      m_reconnectTimer(new QTimer(this)) {
     setWindowTitle(tr("Vivarium"));
+    m_reconnectTimer->setSingleShot(true);
+    connect(m_reconnectTimer, &QTimer::timeout, this, &MainWindow::connectToService);
     buildActions();
     buildUi();
 
@@ -45,22 +57,29 @@ MainWindow::MainWindow(QWidget* parent)
         setConnectionText(tr("Starting vivariumd…"));
     });
     connect(m_connector, &ServiceConnector::failed, this, [this](const Error& e) {
-        setConnectionText(tr("Not connected: %1").arg(e.message), true);
         m_reconnectAction->setEnabled(true);
+        if (m_reconnectDelayMs > 0 && e.code != "unauthorized") {
+            // The service went away while we were connected: keep trying on our own,
+            // quietly, while the list keeps showing what it last knew.
+            setConnectionText(tr("Lost the connection to vivariumd: %1. Retrying…").arg(e.message), true);
+            scheduleReconnect();
+            return;
+        }
+        setConnectionText(tr("Not connected: %1").arg(e.message), true);
         showError(tr("Cannot connect to vivariumd."), e);
     });
-    connect(m_client, &ApiClient::disconnected, this, [this] {
-        setConnectionText(tr("Disconnected from vivariumd. Press F5 to reconnect."), true);
-        m_reconnectAction->setEnabled(true);
-        m_model->clear();
-        updateActions();
-    });
+    connect(m_client, &ApiClient::disconnected, this, &MainWindow::onDisconnected);
     connect(m_client, &ApiClient::event, this, &MainWindow::onEvent);
     connect(m_model, &SandboxModel::sandboxChanged, this, [this](const QString& id) {
         if (id == m_view->sandboxId())
             m_view->showSandbox(m_model->sandbox(id));
         updateActions();
     });
+    connect(m_model, &QAbstractItemModel::rowsAboutToBeRemoved, this,
+            [this](const QModelIndex&, int first, int last) {
+                for (int row = first; row <= last; ++row)
+                    m_view->forgetSandbox(m_model->index(row, 0).data(SandboxModel::IdRole).toString());
+            });
     connect(m_model, &QAbstractItemModel::rowsRemoved, this, [this] {
         if (m_model->rowOf(m_view->sandboxId()) < 0)
             m_view->clear();
@@ -79,7 +98,7 @@ void MainWindow::buildActions() {
     m_newAction = new QAction(QIcon::fromTheme("list-add"), tr("&New Sandbox…"), this);
     m_newAction->setShortcut(QKeySequence::New);
     m_newAction->setToolTip(tr("Create a sandbox (%1)").arg(QKeySequence(QKeySequence::New).toString(QKeySequence::NativeText)));
-    connect(m_newAction, &QAction::triggered, this, &MainWindow::newSandbox);
+    connect(m_newAction, &QAction::triggered, this, [this] { newSandbox(); });
 
     m_startAction = new QAction(QIcon::fromTheme("media-playback-start"), tr("&Start"), this);
     m_startAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
@@ -111,6 +130,11 @@ void MainWindow::buildActions() {
         m_filter->selectAll();
     });
 
+    m_terminalAction = new QAction(QIcon::fromTheme("utilities-terminal"), tr("Open &Terminal"), this);
+    m_terminalAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T));
+    m_terminalAction->setToolTip(tr("Open a shell in the selected sandbox (Ctrl+Shift+T)"));
+    connect(m_terminalAction, &QAction::triggered, this, &MainWindow::openTerminal);
+
     m_quitAction = new QAction(QIcon::fromTheme("application-exit"), tr("&Quit"), this);
     m_quitAction->setShortcut(QKeySequence::Quit);
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
@@ -124,6 +148,7 @@ void MainWindow::buildUi() {
     QMenu* sandbox = menuBar()->addMenu(tr("&Sandbox"));
     sandbox->addActions({m_newAction, m_startAction, m_stopAction, m_deleteAction});
     sandbox->addSeparator();
+    sandbox->addAction(m_terminalAction);
     sandbox->addAction(m_findAction);
 
     QToolBar* bar = addToolBar(tr("Sandboxes"));
@@ -131,6 +156,8 @@ void MainWindow::buildUi() {
     bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     bar->setMovable(false);
     bar->addActions({m_newAction, m_startAction, m_stopAction, m_deleteAction});
+    bar->addSeparator();
+    bar->addAction(m_terminalAction);
 
     m_proxy->setSourceModel(m_model);
     m_proxy->setSortRole(SandboxModel::SortRole);
@@ -159,7 +186,10 @@ void MainWindow::buildUi() {
     m_table->horizontalHeader()->setSectionResizeMode(SandboxModel::Name, QHeaderView::Stretch);
     m_table->setColumnWidth(SandboxModel::State, 100);
     m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
-    m_table->addActions({m_newAction, m_startAction, m_stopAction, m_deleteAction});
+    auto* separator = new QAction(this);
+    separator->setSeparator(true);
+    m_table->addActions({m_newAction, m_startAction, m_stopAction, m_deleteAction, separator,
+                         m_terminalAction});
     m_table->setAccessibleName(tr("Sandboxes"));
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         updateActions();
@@ -181,7 +211,57 @@ void MainWindow::buildUi() {
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 3);
     split->setChildrenCollapsible(false);
-    setCentralWidget(split);
+
+    // Sandboxes, and what they are made from.
+    m_templatesPage = new CatalogPage(CatalogPage::Kind::Templates, this);
+    m_imagesPage = new CatalogPage(CatalogPage::Kind::Images, this);
+    for (CatalogPage* page : {m_templatesPage, m_imagesPage})
+        connect(page, &CatalogPage::failed, this, &MainWindow::showError);
+    connect(m_templatesPage, &CatalogPage::newSandboxRequested, this, &MainWindow::newSandbox);
+    connect(m_templatesPage, &CatalogPage::templatesChanged, this, [this](const QJsonArray& templates) {
+        m_templates = templates; // what New Sandbox offers
+        updateActions();
+    });
+    m_pages = new QTabWidget(this);
+    m_pages->setDocumentMode(true);
+    m_pages->addTab(split, QIcon::fromTheme("computer"), tr("Sandboxes"));
+    m_pages->addTab(m_templatesPage, tr("Templates"));
+    m_pages->addTab(m_imagesPage, tr("Images"));
+    setCentralWidget(m_pages);
+    connect(m_pages, &QTabWidget::currentChanged, this, [this](int) {
+        if (auto* page = qobject_cast<CatalogPage*>(m_pages->currentWidget()))
+            page->refresh(m_client); // sizes and build states change behind our back
+    });
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    const QList<QPair<QString, QKeySequence>> pageActions{
+        {tr("&Sandboxes"), QKeySequence(Qt::CTRL | Qt::Key_1)},
+        {tr("T&emplates"), QKeySequence(Qt::CTRL | Qt::Key_2)},
+        {tr("&Images"), QKeySequence(Qt::CTRL | Qt::Key_3)}};
+    for (int i = 0; i < pageActions.size(); ++i) {
+        QAction* a = view->addAction(pageActions[i].first);
+        a->setShortcut(pageActions[i].second);
+        connect(a, &QAction::triggered, this, [this, i] { m_pages->setCurrentIndex(i); });
+    }
+    view->addSeparator();
+    QMenu* appearance = view->addMenu(tr("&Appearance"));
+    auto* schemes = new QActionGroup(this);
+    const QList<QPair<Appearance::Scheme, QString>> schemeNames{
+        {Appearance::Scheme::System, tr("&System")},
+        {Appearance::Scheme::Light, tr("&Light")},
+        {Appearance::Scheme::Dark, tr("&Dark")}};
+    for (const auto& [scheme, name] : schemeNames) {
+        QAction* a = appearance->addAction(name);
+        a->setCheckable(true);
+        a->setChecked(scheme == m_appearance->scheme());
+        a->setData(Appearance::key(scheme));
+        schemes->addAction(a);
+        connect(a, &QAction::triggered, this, [this, scheme = scheme] { m_appearance->setScheme(scheme); });
+    }
+    connect(m_appearance, &Appearance::schemeChanged, this, [schemes](Appearance::Scheme scheme) {
+        for (QAction* a : schemes->actions())
+            a->setChecked(a->data().toString() == Appearance::key(scheme));
+    });
 
     m_connection = new QLabel(this);
     m_accelerator = new QLabel(this);
@@ -194,13 +274,35 @@ void MainWindow::buildUi() {
 void MainWindow::setServiceDir(const QString& dir) { m_connector->setServiceDir(dir); }
 
 void MainWindow::connectToService() {
+    m_reconnectTimer->stop();
     m_reconnectAction->setEnabled(false);
-    setConnectionText(tr("Connecting to vivariumd…"));
+    if (m_reconnectDelayMs == 0)
+        setConnectionText(tr("Connecting to vivariumd…"));
     m_connector->connectToService();
+}
+
+bool MainWindow::isReconnecting() const { return m_reconnectDelayMs > 0; }
+
+void MainWindow::onDisconnected() {
+    // Keep showing what we knew, greyed out, and get it back on our own: a restarted
+    // service re-adopts its sandboxes, and the list is then brought up to date in place.
+    m_table->setEnabled(false);
+    m_reconnectDelayMs = kFirstRetryMs;
+    setConnectionText(tr("Lost the connection to vivariumd. Reconnecting…"), true);
+    updateActions();
+    scheduleReconnect();
+}
+
+void MainWindow::scheduleReconnect() {
+    m_reconnectAction->setEnabled(true);
+    m_reconnectTimer->start(m_reconnectDelayMs);
+    m_reconnectDelayMs = std::min(m_reconnectDelayMs * 2, kMaxRetryMs);
 }
 
 void MainWindow::onConnected() {
     const QJsonObject hello = m_client->serverHello();
+    m_reconnectDelayMs = 0;
+    m_table->setEnabled(true);
     m_view->setEndpoint(m_connector->endpoint());
     setConnectionText(tr("Connected to %1 at %2")
                           .arg(hello.value("server").toString(),
@@ -215,8 +317,10 @@ void MainWindow::onConnected() {
             return;
         }
         self->m_templates = r->value("templates").toArray();
+        self->m_templatesPage->setObjects(self->m_templates);
         self->updateActions();
     });
+    m_imagesPage->refresh(m_client);
     m_client->request("sandbox.list", {}, [self](Result<QJsonObject> r) {
         if (!self)
             return;
@@ -227,7 +331,9 @@ void MainWindow::onConnected() {
         self->m_model->setSandboxes(r->value("sandboxes").toArray());
         if (self->m_proxy->rowCount() > 0 && !self->m_table->currentIndex().isValid())
             self->m_table->selectRow(0);
-        self->m_table->setFocus();
+        if (!self->focusWidget())
+            self->m_table->setFocus();
+        self->m_view->resume(); // after a reconnect: follow the shown sandbox again
     });
 }
 
@@ -315,12 +421,27 @@ void MainWindow::updateActions() {
     m_startAction->setEnabled(connected && canStart);
     m_stopAction->setEnabled(connected && canStop);
     m_deleteAction->setEnabled(connected && canDelete);
+    const QModelIndex current = m_table->currentIndex();
+    m_terminalAction->setEnabled(connected && current.isValid() &&
+                                 kShellable.contains(current.data(SandboxModel::StateRole).toString()));
 }
 
-void MainWindow::newSandbox() {
+void MainWindow::openTerminal() {
+    if (!m_terminalAction->isEnabled())
+        return;
+    m_pages->setCurrentIndex(0);
+    m_view->showTerminal();
+}
+
+void MainWindow::newSandbox(const QString& templateName) {
     auto* dialog = new NewSandboxDialog(m_client, m_templates, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(dialog, &QDialog::accepted, this, [this, dialog] { selectSandbox(dialog->createdId()); });
+    if (!templateName.isEmpty())
+        dialog->selectTemplate(templateName);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        m_pages->setCurrentIndex(0);
+        selectSandbox(dialog->createdId());
+    });
     dialog->open();
 }
 

@@ -14,6 +14,8 @@ class QAction;
 class QLabel;
 class QLineEdit;
 class QSortFilterProxyModel;
+class QTabWidget;
+class QTimer;
 class QTableView;
 
 namespace vivarium {
@@ -22,6 +24,8 @@ class ServiceConnector;
 
 namespace vivarium::gui {
 
+class Appearance;
+class CatalogPage;
 class SandboxModel;
 class SandboxView;
 
@@ -41,6 +45,13 @@ public:
     QTableView* sandboxTable() const { return m_table; }
     SandboxView* sandboxView() const { return m_view; }
     QLineEdit* filterEdit() const { return m_filter; }
+    QTabWidget* pages() const { return m_pages; }
+    CatalogPage* templatesPage() const { return m_templatesPage; }
+    CatalogPage* imagesPage() const { return m_imagesPage; }
+    Appearance* appearance() const { return m_appearance; }
+    QAction* openTerminalAction() const { return m_terminalAction; }
+    // Whether a lost connection is being retried on its own.
+    bool isReconnecting() const;
     QString connectionText() const;
     QString acceleratorText() const;
     bool isConnected() const { return m_client->isConnected(); }
@@ -57,7 +68,10 @@ private:
     void updateActions();
     void showCurrentSandbox();
     QStringList selectedIds() const;
-    void newSandbox();
+    void newSandbox(const QString& templateName = {});
+    void onDisconnected();
+    void scheduleReconnect();
+    void openTerminal();
     void applyToSelection(const QString& request, const QString& verb);
     void deleteSelection();
 
@@ -66,6 +80,12 @@ private:
     SandboxModel* m_model;
     QSortFilterProxyModel* m_proxy;
     QTableView* m_table = nullptr;
+    QTabWidget* m_pages = nullptr;
+    CatalogPage* m_templatesPage = nullptr;
+    CatalogPage* m_imagesPage = nullptr;
+    Appearance* m_appearance = nullptr;
+    QTimer* m_reconnectTimer = nullptr;
+    int m_reconnectDelayMs = 0;        // the next retry's delay; grows while the service is away
     SandboxView* m_view = nullptr;
     QLineEdit* m_filter = nullptr;
     QLabel* m_connection = nullptr;
@@ -79,6 +99,7 @@ private:
     QAction* m_reconnectAction = nullptr;
     QAction* m_findAction = nullptr;
     QAction* m_quitAction = nullptr;
+    QAction* m_terminalAction = nullptr;
 };
 
 } // namespace vivarium::gui

@@ -74,6 +74,12 @@ void NewSandboxDialog::setBusy(bool busy) {
     m_buttons->button(QDialogButtonBox::Cancel)->setText(busy ? tr("&Hide") : tr("&Cancel"));
 }
 
+void NewSandboxDialog::selectTemplate(const QString& name) {
+    const int i = m_template->findData(name);
+    if (i >= 0)
+        m_template->setCurrentIndex(i);
+}
+
 void NewSandboxDialog::create() {
     if (m_busy || !m_client)
         return;

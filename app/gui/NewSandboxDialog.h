@@ -26,6 +26,7 @@ public:
     NewSandboxDialog(ApiClient* client, const QJsonArray& templates, QWidget* parent = nullptr);
 
     QString createdId() const { return m_createdId; }
+    void selectTemplate(const QString& name); // preselects it when the service has it
 
 private:
     void create();

@@ -4,6 +4,7 @@
 #include "terminal/TerminalWidget.h"
 
 #include <QElapsedTimer>
+#include <QLocale>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMenu>
@@ -90,6 +91,7 @@ void RunOutputView::showRun(const QJsonObject& run) {
     m_crlf = LfToCrlf();
     m_queue.clear();
     m_fed = 0;
+    m_skipped = 0;
     m_feeder.stop();
     m_widthSettled.stop();
     m_terminal->reset();
@@ -104,6 +106,20 @@ void RunOutputView::appendOutput(const QByteArray& bytes) {
     if (!m_shown || bytes.isEmpty())
         return;
     m_queue += m_pipe ? m_crlf.convert(bytes) : bytes;
+    if (m_queue.size() - m_fed > kMaxBacklog) {
+        // Skip to a line start near the last kKeepOnSkip bytes, and say so on screen.
+        qsizetype from = m_queue.size() - kKeepOnSkip;
+        if (const qsizetype nl = m_queue.indexOf('\n', from); nl >= 0 && nl - from < 4096)
+            from = nl + 1;
+        m_skipped += from - m_fed;
+        const QByteArray note = "\r\n\x1b[0;7m" +
+                                tr("[%1 of output skipped to keep up; Export has all of it]")
+                                    .arg(QLocale().formattedDataSize(m_skipped))
+                                    .toUtf8() +
+                                "\x1b[0m\r\n";
+        m_queue = note + m_queue.mid(from);
+        m_fed = 0;
+    }
     if (!m_feeder.isActive())
         m_feeder.start();
 }

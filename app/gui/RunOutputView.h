@@ -30,6 +30,11 @@ public:
     static constexpr int kScrollbackLines = 10000;
     static constexpr qsizetype kFeedSlice = 32 * 1024; // bytes fed to the emulator at once
     static constexpr int kFeedBudgetMs = 8;             // feeding time per event-loop turn
+    // A backlog bigger than this (output arriving faster than the emulator takes it in) is
+    // skipped down to its last kKeepOnSkip bytes: more than the scrollback holds would only
+    // scroll through unseen, and the window would fall ever further behind the run.
+    static constexpr qsizetype kMaxBacklog = 4 * 1024 * 1024;
+    static constexpr qsizetype kKeepOnSkip = 256 * 1024; // within the scrollback, note included
 
     explicit RunOutputView(QWidget* parent = nullptr);
 
@@ -44,6 +49,7 @@ public:
     RunExportActions* exporter() const { return m_exporter; }
     QString text() const; // what the terminal shows, scrollback included
     bool feeding() const { return m_fed < m_queue.size(); }
+    qint64 skippedBytes() const { return m_skipped; }
 
 signals:
     // The terminal's width changed while a run was shown: lines already drawn keep their
@@ -70,6 +76,7 @@ private:
     LfToCrlf m_crlf;
     QByteArray m_queue; // bytes not fed yet, from m_fed on
     qsizetype m_fed = 0;
+    qint64 m_skipped = 0; // bytes of the shown run skipped so far
     QTimer m_feeder;
     QTimer m_widthSettled;
     int m_cols = 0;

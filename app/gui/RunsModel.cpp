@@ -74,13 +74,19 @@ void RunsModel::applyData(api::DataKind kind, quint32 channel, const QByteArray&
         return;
     }
     Run& r = m_runs[row];
-    const qsizetype room = qMax<qsizetype>(0, m_cap - r.output.size());
-    const QByteArray kept = bytes.left(room);
-    const bool truncatedNow = r.dropped == 0 && bytes.size() > room;
-    r.output.append(kept);
-    r.dropped += bytes.size() - kept.size();
-    if (!kept.isEmpty() || truncatedNow)
-        emit outputAppended(row, kept, truncatedNow);
+    r.output.append(bytes);
+    // Keep the tail. Trimming only once the buffer is half as big again as the cap keeps
+    // this linear however the output is cut into chunks.
+    if (r.output.size() > m_cap + m_cap / 2) {
+        qsizetype cut = r.output.size() - m_cap;
+        // Start the kept part at a line when one starts within the next 4 KiB.
+        const qsizetype newline = r.output.indexOf('\n', cut);
+        if (newline >= 0 && newline - cut < 4096)
+            cut = newline + 1;
+        r.output.remove(0, cut);
+        r.dropped += cut;
+    }
+    emit outputAppended(row, bytes);
 }
 
 void RunsModel::applyExit(const QJsonObject& exit) {

@@ -38,8 +38,10 @@ public:
     int rowOfRun(qint64 run) const;
     qint64 runAt(int row) const;
     QJsonObject run(int row) const;
-    QByteArray output(int row) const;      // stdout and stderr in arrival order, capped
-    qint64 droppedBytes(int row) const;    // output over the cap that was not kept
+    // stdout and stderr in arrival order: the last outputCap() bytes or a little more (from a
+    // line start when one is near), because the end of a run is what a watcher looks at.
+    QByteArray output(int row) const;
+    qint64 droppedBytes(int row) const;    // output from the start of the run no longer kept
     bool isLive(int row) const;
 
     static QString commandText(const QJsonObject& run);
@@ -51,9 +53,8 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
 signals:
-    // New output for the run in `row`: `bytes` were kept; `truncatedNow` when the cap
-    // was reached by this chunk (the view says so once).
-    void outputAppended(int row, const QByteArray& bytes, bool truncatedNow);
+    // New output for the run in `row` (every byte, whatever the cap keeps for replays).
+    void outputAppended(int row, const QByteArray& bytes);
     void runFinished(int row);
 
 private:

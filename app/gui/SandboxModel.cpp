@@ -21,12 +21,28 @@ SandboxModel::SandboxModel(QObject* parent) : QAbstractTableModel(parent) {
 }
 
 void SandboxModel::setSandboxes(const QJsonArray& sandboxes) {
-    beginResetModel();
-    m_rows.clear();
+    if (m_rows.isEmpty()) {
+        beginResetModel();
+        for (const QJsonValue& v : sandboxes)
+            if (const QJsonObject o = v.toObject(); !idOf(o).isEmpty() && rowOf(idOf(o)) < 0)
+                m_rows.append(Row{o, {}});
+        endResetModel();
+        return;
+    }
+    // A fresh list after a reconnect: bring the rows up to date in place, so selections and
+    // the views following a sandbox survive the service's restart.
+    QSet<QString> ids;
     for (const QJsonValue& v : sandboxes)
-        if (const QJsonObject o = v.toObject(); !idOf(o).isEmpty() && rowOf(idOf(o)) < 0)
-            m_rows.append(Row{o, {}});
-    endResetModel();
+        if (const QString id = idOf(v.toObject()); !id.isEmpty())
+            ids.insert(id);
+    for (int row = int(m_rows.size()) - 1; row >= 0; --row) {
+        m_rows[row].liveRuns.clear(); // seen on the old connection; events will say anew
+        if (!ids.contains(idOf(m_rows[row].sandbox)))
+            remove(idOf(m_rows[row].sandbox));
+    }
+    for (const QJsonValue& v : sandboxes)
+        if (!idOf(v.toObject()).isEmpty())
+            upsert(v.toObject());
 }
 
 void SandboxModel::clear() {

@@ -6,6 +6,7 @@
 #include "RunsModel.h"
 #include "SandboxModel.h"
 #include "terminal/TerminalTab.h"
+#include "terminal/TerminalWidget.h"
 
 #include <QAction>
 #include <QFormLayout>
@@ -143,8 +144,33 @@ void SandboxView::showSandbox(const QJsonObject& sandbox) {
 
 void SandboxView::clear() { showSandbox({}); }
 
+void SandboxView::resume() {
+    if (sandboxId().isEmpty() || (m_client && m_client->isConnected()))
+        return;
+    // Following again replays the runs; bring back the run the user was looking at.
+    const qint64 shown = m_shownRun;
+    follow(sandboxId());
+    if (shown <= 0)
+        return;
+    auto* once = new QObject(this);
+    connect(m_runs, &QAbstractItemModel::rowsInserted, once, [this, once, shown] {
+        if (selectRun(shown))
+            once->deleteLater();
+    });
+    connect(m_runs, &QAbstractItemModel::modelReset, once, &QObject::deleteLater);
+}
+
+void SandboxView::showTerminal() {
+    m_tabs->setCurrentWidget(m_terminal);
+    m_terminal->openShell();
+    if (TerminalWidget* w = m_terminal->terminal())
+        w->setFocus();
+}
+
+void SandboxView::forgetSandbox(const QString& id) { m_terminal->forget(id); }
+
 void SandboxView::follow(const QString& id) {
-    m_terminal->setClient(nullptr, {});
+    m_terminal->showSandbox(m_endpoint, id);
     m_client.reset();
     m_runs->clear();
     m_shownRun = 0;
@@ -175,7 +201,6 @@ void SandboxView::follow(const QString& id) {
     connect(c, &ApiClient::disconnected, this, [showProblem] {
         showProblem(tr("The connection to vivariumd was lost; runs are no longer updated."));
     });
-    m_terminal->setClient(c, id);
     c->open(m_endpoint);
 }
 
@@ -231,23 +256,20 @@ void SandboxView::showSelectedRun() {
     m_output->showRun(m_runs->run(row)); // a fresh screen (an empty one for no row)
     if (row < 0)
         return;
+    if (const qint64 dropped = m_runs->droppedBytes(row); dropped > 0)
+        m_output->appendNote(tr("[The first %1 of this run's output are not shown here. All of it: "
+                                "Export, or viv logs %2 %3]")
+                                 .arg(QLocale().formattedDataSize(dropped))
+                                 .arg(sandboxId())
+                                 .arg(m_shownRun));
     m_output->appendOutput(m_runs->output(row));
-    if (m_runs->droppedBytes(row) > 0)
-        onOutput(row, {}, true);
     updateOutputHeader();
 }
 
-void SandboxView::onOutput(int row, const QByteArray& bytes, bool truncatedNow) {
+void SandboxView::onOutput(int row, const QByteArray& bytes) {
     if (m_runs->runAt(row) != m_shownRun || m_shownRun == 0)
         return;
     m_output->appendOutput(bytes);
-    if (truncatedNow)
-        m_output->appendNote(tr("\n[Output truncated: only the first %1 are shown. The full output is "
-                                "kept by the service: viv logs %2 %3]\n")
-                                 .arg(QLocale().formattedDataSize(m_runs->outputCap()))
-                                 .arg(sandboxId())
-                                 .arg(m_shownRun)
-                                 .trimmed());
 }
 
 void SandboxView::updateOutputHeader() {

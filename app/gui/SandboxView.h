@@ -35,6 +35,12 @@ public:
     // Shows `sandbox`; following its runs starts anew only when the id changes.
     void showSandbox(const QJsonObject& sandbox);
     void clear();
+    // After the service connection came back: follow the shown sandbox again.
+    void resume();
+    // Shows the Terminal tab with a shell (opening one when none runs).
+    void showTerminal();
+    // A sandbox is gone: drop what is kept for it (its terminal session).
+    void forgetSandbox(const QString& id);
     QString sandboxId() const { return m_sandbox.value("id").toString(); }
 
     // For tests and the screenshot mode.
@@ -52,7 +58,7 @@ private:
     void follow(const QString& id);
     void updateDetails();
     void showSelectedRun();
-    void onOutput(int row, const QByteArray& bytes, bool truncatedNow);
+    void onOutput(int row, const QByteArray& bytes);
     void updateOutputHeader();
     int selectedRow() const;
 

@@ -1,5 +1,6 @@
 // vivarium: the desktop app. Sets up the application (identity, icons, options) and shows
 // the main window; everything else lives in the gui library.
+#include "Appearance.h"
 #include "MainWindow.h"
 #include "ScreenshotMode.h"
 
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
     options.process(app);
 
     vivarium::gui::MainWindow window;
+    window.appearance()->restore();
     window.show();
     window.connectToService();
     if (options.isSet(screenshot)) {

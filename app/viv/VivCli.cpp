@@ -150,6 +150,8 @@ Commands:
   token create --sandbox ID
                        make a token that can use only that sandbox (for an agent)
   token ls | token rm TOKEN_ID
+  template ls [--json]  list the templates sandboxes are made from
+  image ls [--json]     list the images templates use (built on first use)
   cp LOCAL ID:PATH | cp ID:PATH LOCAL
                        copy a file into or out of a sandbox (streamed; modes kept)
 
@@ -184,7 +186,8 @@ void VivCli::start() {
     }
     m_command = m_args.takeFirst();
     static const QStringList known{"run",  "create", "exec", "ls",    "stats", "start", "stop",
-                                   "rm",   "logs",   "export", "token", "cp"};
+                                   "rm",   "logs",   "export", "token", "cp",
+                                   "template", "image"};
     if (!known.contains(m_command)) {
         usage("unknown command '" + m_command + "'");
         return;
@@ -236,6 +239,8 @@ void VivCli::dispatch() {
         cmdToken();
     else if (m_command == "cp")
         cmdCopy();
+    else if (m_command == "template" || m_command == "image")
+        cmdCatalog();
 }
 
 void VivCli::cmdCreate(bool thenRun) {
@@ -479,6 +484,49 @@ void VivCli::cmdStats() {
             if (count > 0 && ++*samples >= count)
                 finish(0);
         });
+    });
+}
+
+// `viv template ls` and `viv image ls`: the two catalogues a sandbox is made from.
+void VivCli::cmdCatalog() {
+    const Parsed p = parse(m_args, {}, {"--json"});
+    if (!p.error.isEmpty())
+        return usage(p.error);
+    if (p.positional != QStringList{"ls"})
+        return usage("viv " + m_command + " ls [--json]");
+    const bool templates = m_command == "template";
+    m_client.request(templates ? "info" : "image.list", {}, [this, p, templates](Result<QJsonObject> r) {
+        if (!r)
+            return failWith(r.error());
+        const QJsonArray list = r->value(templates ? "templates" : "images").toArray();
+        if (p.flags.contains("--json")) {
+            out(QString::fromUtf8(QJsonDocument(list).toJson(QJsonDocument::Indented)).trimmed());
+            return finish(0);
+        }
+        if (templates) {
+            out(QString("%1 %2 %3 %4").arg("NAME", -12).arg("IMAGE", -12).arg("VCPUS", -6).arg("MEMORY"));
+            for (const QJsonValue& v : list) {
+                const QJsonObject t = v.toObject();
+                out(QString("%1 %2 %3 %4 MiB")
+                        .arg(t.value("name").toString(), -12)
+                        .arg(t.value("image").toString(), -12)
+                        .arg(t.value("vcpus").toInt(), -6)
+                        .arg(t.value("memory_mib").toInt()));
+            }
+        } else {
+            out(QString("%1 %2 %3").arg("NAME", -12).arg("SIZE", -10).arg("DESCRIPTION"));
+            for (const QJsonValue& v : list) {
+                const QJsonObject i = v.toObject();
+                const QString size = i.value("built").toBool()
+                                         ? QString::number(i.value("disk_bytes").toDouble() / (1024 * 1024), 'f', 1) + " MiB"
+                                         : QString("not built");
+                out(QString("%1 %2 %3")
+                        .arg(i.value("name").toString(), -12)
+                        .arg(size, -10)
+                        .arg(i.value("description").toString()));
+            }
+        }
+        finish(0);
     });
 }
 

@@ -48,6 +48,7 @@ private:
     void cmdExport();
     void cmdToken();
     void cmdCopy();
+    void cmdCatalog();
     void upload(const QString& local, const QString& sandbox, QString remote);
     void download(const QString& sandbox, const QString& remote, QString local);
     void copy(FileTransfer::Direction direction, const QString& sandbox, const QString& remote,

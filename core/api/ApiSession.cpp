@@ -193,6 +193,7 @@ void ApiSession::onText(const QString& message) {
     static const QHash<QString, Handler> handlers{
         {"info", &ApiSession::handleInfo},
         {"sandbox.list", &ApiSession::handleList},
+        {"image.list", &ApiSession::handleImageList},
         {"sandbox.create", &ApiSession::handleCreate},
         {"sandbox.start", &ApiSession::handleStart},
         {"sandbox.stop", &ApiSession::handleStop},
@@ -352,6 +353,13 @@ void ApiSession::handleInfo(qint64 id, const QJsonObject&) {
                {"libvirt_uri", m_manager->libvirt().uri()},
                {"scope", m_scope.owner ? QString("owner") : "sandbox:" + m_scope.sandbox},
                {"templates", templates}});
+}
+
+void ApiSession::handleImageList(qint64 id, const QJsonObject&) {
+    QJsonArray images;
+    for (const ImageInfo& image : m_manager->images().list())
+        images.append(image.toJson());
+    reply(id, {{"images", images}});
 }
 
 void ApiSession::handleList(qint64 id, const QJsonObject&) {

@@ -61,6 +61,7 @@ private:
 
     void handleInfo(qint64 id, const QJsonObject& request);
     void handleList(qint64 id, const QJsonObject& request);
+    void handleImageList(qint64 id, const QJsonObject& request);
     void handleCreate(qint64 id, const QJsonObject& request);
     void handleStart(qint64 id, const QJsonObject& request);
     void handleStop(qint64 id, const QJsonObject& request);

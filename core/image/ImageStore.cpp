@@ -3,8 +3,11 @@
 #include "Log.h"
 #include "Paths.h"
 
+#include <QFile>
 #include <QFileInfo>
 #include <QPointer>
+
+#include <sys/stat.h>
 
 namespace vivarium {
 
@@ -17,6 +20,34 @@ GuestArtifacts ImageStore::artifacts(const QString& image) const {
     return {QFileInfo::exists(vmlinux) ? vmlinux : Paths::kernelDir() + "/vmlinuz",
             Paths::kernelDir() + "/initramfs.cpio.gz",
             Paths::imagesDir() + "/" + image + "/rootfs.img"};
+}
+
+QJsonObject ImageInfo::toJson() const {
+    QJsonObject o{{"name", name}, {"description", description}, {"built", built}};
+    if (built) {
+        o["disk_bytes"] = diskBytes;
+        o["built_at"] = builtAt.toUTC().toString(Qt::ISODateWithMs);
+    }
+    return o;
+}
+
+QList<ImageInfo> ImageStore::list() const {
+    QList<ImageInfo> images;
+    for (const QString& name : builtinImages()) {
+        ImageInfo info;
+        info.name = name;
+        info.description = name == "tiny" ? QStringLiteral("BusyBox, for quick tests")
+                                          : QStringLiteral("Debian 12 (minbase) with python3");
+        info.rootfs = artifacts(name).rootfs;
+        struct stat st {};
+        if (::stat(QFile::encodeName(info.rootfs).constData(), &st) == 0) {
+            info.built = true;
+            info.diskBytes = qint64(st.st_blocks) * 512; // sparse: what it really takes
+            info.builtAt = QFileInfo(info.rootfs).lastModified();
+        }
+        images << info;
+    }
+    return images;
 }
 
 QList<QStringList> ImageStore::pendingSteps(const QString& image) const {

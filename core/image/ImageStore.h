@@ -6,6 +6,8 @@
 
 #include "Result.h"
 
+#include <QDateTime>
+#include <QJsonObject>
 #include <QObject>
 #include <QPointer>
 #include <QProcess>
@@ -23,6 +25,18 @@ struct GuestArtifacts {
     QString rootfs;
 };
 
+// What a user sees of one image: whether it is built, and what it costs on disk.
+struct ImageInfo {
+    QString name;
+    QString description;
+    QString rootfs;      // path of its root filesystem
+    bool built = false;  // false: built on first use
+    qint64 diskBytes = 0; // allocated bytes of the root filesystem
+    QDateTime builtAt;
+
+    QJsonObject toJson() const;
+};
+
 class ImageStore : public QObject {
     Q_OBJECT
 public:
@@ -32,6 +46,8 @@ public:
     explicit ImageStore(QObject* parent = nullptr);
 
     static QStringList builtinImages() { return {"tiny", "default"}; }
+    // Every image this store knows, built or not (a few stat calls).
+    QList<ImageInfo> list() const;
     GuestArtifacts artifacts(const QString& image) const;
     // What is missing or stale for `image`, as vivarium-image argument lists.
     QList<QStringList> pendingSteps(const QString& image) const;

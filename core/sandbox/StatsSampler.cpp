@@ -27,6 +27,13 @@ StatsSampler::StatsSampler(SandboxManager* manager, int intervalMs)
     connect(&m_timer, &QTimer::timeout, this, &StatsSampler::sample);
 }
 
+void StatsSampler::start() {
+    m_timer.start();
+    // A client that asks right after the service started (viv ls, which may have started
+    // it) should not have to wait a whole interval for memory and disk figures.
+    QTimer::singleShot(0, this, &StatsSampler::sample);
+}
+
 std::optional<SandboxStats> StatsSampler::latest(const QString& id) const {
     const auto it = m_latest.constFind(id);
     if (it == m_latest.cend())

@@ -24,7 +24,7 @@ public:
     StatsSampler(SandboxManager* manager, int intervalMs);
 
     int intervalMs() const { return m_timer.interval(); }
-    void start() { m_timer.start(); }
+    void start(); // samples at once (memory and disk; CPU needs a second one), then every interval
     // The latest sample of a sandbox, if it had one.
     std::optional<SandboxStats> latest(const QString& id) const;
 

@@ -412,7 +412,7 @@ private slots:
         QCOMPARE(model.runAt(0), 0);
     }
 
-    void outputIsCapped() {
+    void outputKeepsTheTail() {
         RunsModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.setOutputCap(10);
@@ -421,13 +421,22 @@ private slots:
         QSignalSpy appended(&model, &RunsModel::outputAppended);
         model.applyData(api::DataKind::Stdout, 1, "0123456");
         model.applyData(api::DataKind::Stderr, 1, "789abc");
-        model.applyData(api::DataKind::Stdout, 1, "more");
-        QCOMPARE(model.output(0), QByteArray("0123456789"));
-        QCOMPARE(model.droppedBytes(0), 7);
-        QCOMPARE(appended.count(), 2); // nothing for the chunk that was all over the cap
-        QCOMPARE(appended.at(1).at(1).toByteArray(), QByteArray("789"));
-        QCOMPARE(appended.at(1).at(2).toBool(), true); // the truncation is announced once
-        QCOMPARE(appended.at(0).at(2).toBool(), false);
+        QCOMPARE(model.output(0), QByteArray("0123456789abc")); // under 1.5 x the cap: all kept
+        QCOMPARE(model.droppedBytes(0), 0);
+        model.applyData(api::DataKind::Stdout, 1, "defgh");
+        // Over 1.5 x the cap: the last 10 bytes stay, the end is what a watcher looks at.
+        QCOMPARE(model.output(0), QByteArray("89abcdefgh"));
+        QCOMPARE(model.droppedBytes(0), 8);
+        QCOMPARE(model.output(0).size() + model.droppedBytes(0), 18);
+        // Every byte is passed on live, whatever is kept for replays.
+        QCOMPARE(appended.count(), 3);
+        QCOMPARE(appended.at(2).at(1).toByteArray(), QByteArray("defgh"));
+
+        // The kept part starts at a line when one starts close by.
+        model.setOutputCap(8);
+        model.applyData(api::DataKind::Stdout, 1, "ijklmn\nopqrs");
+        QCOMPARE(model.output(0), QByteArray("opqrs"));
+        QCOMPARE(model.output(0).size() + model.droppedBytes(0), 30);
     }
 
     // The Files tab's model, fed recorded file.list results.

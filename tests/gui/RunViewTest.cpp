@@ -179,6 +179,29 @@ private slots:
         QVERIFY2(counter.paints < 100,
                  qPrintable(QString("%1 paints for %2 chunks").arg(counter.paints).arg(chunks)));
     }
+
+    void backlogOverTheLimitIsSkippedToTheEnd() {
+        RunOutputView out;
+        out.resize(700, 400);
+        out.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&out));
+        out.showRun({{"run", 8}, {"pty", false}});
+        // More than the backlog limit arrives before the emulator could take any of it in.
+        const QByteArray line = QByteArray(58, '=') + "\n";
+        const int lines = int(RunOutputView::kMaxBacklog / line.size()) + 100;
+        for (int i = 0; i < lines; ++i)
+            out.appendOutput(i == lines - 1 ? QByteArray("the-last-line\n") : line);
+        QTRY_VERIFY_WITH_TIMEOUT(!out.feeding(), 30000);
+        const QString text = out.text();
+        QVERIFY(text.contains("skipped to keep up"));
+        QVERIFY(text.trimmed().endsWith("the-last-line"));
+        // Once the backlog passed the limit, all but its last kKeepOnSkip bytes were skipped.
+        const qint64 expected = RunOutputView::kMaxBacklog - RunOutputView::kKeepOnSkip;
+        QVERIFY2(qAbs(out.skippedBytes() - expected) < 8192,
+                 qPrintable(QString::number(out.skippedBytes())));
+        out.showRun({{"run", 9}});
+        QCOMPARE(out.skippedBytes(), 0);
+    }
 };
 
 QTEST_MAIN(RunViewTest)

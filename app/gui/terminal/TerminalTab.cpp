@@ -1,149 +1,53 @@
 #include "TerminalTab.h"
 
-#include "TerminalWidget.h"
+#include "TerminalSession.h"
 
-#include <QHBoxLayout>
-#include <QJsonArray>
 #include <QLabel>
-#include <QPointer>
-#include <QPushButton>
+#include <QStackedWidget>
 #include <QVBoxLayout>
 
 namespace vivarium::gui {
 
-namespace {
-constexpr qsizetype kMaxEarlyBytes = 1 << 20;
-
-QString exitText(const QJsonObject& exit) {
-    if (exit.contains("exit_code"))
-        return QStringLiteral("exit %1").arg(exit.value("exit_code").toInt());
-    if (exit.contains("signal"))
-        return QStringLiteral("signal %1").arg(exit.value("signal").toInt());
-    return exit.value("error").toString();
-}
-} // namespace
-
-TerminalTab::TerminalTab(QWidget* parent)
-    : QWidget(parent), m_terminal(new TerminalWidget(this)), m_open(new QPushButton(tr("&Open shell"), this)),
-      m_status(new QLabel(this)) {
-    m_status->setWordWrap(true);
-    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_open->setEnabled(false);
-    auto* bar = new QHBoxLayout;
-    bar->addWidget(m_open);
-    bar->addWidget(m_status, 1);
+TerminalTab::TerminalTab(QWidget* parent) : QWidget(parent), m_stack(new QStackedWidget(this)) {
+    auto* none = new QLabel(tr("Select a sandbox to open a shell in it."), this);
+    none->setAlignment(Qt::AlignCenter);
+    none->setEnabled(false);
+    m_stack->addWidget(none);
     auto* layout = new QVBoxLayout(this);
-    layout->addLayout(bar);
-    layout->addWidget(m_terminal, 1);
-
-    connect(m_open, &QPushButton::clicked, this, &TerminalTab::openShell);
-    connect(m_terminal, &TerminalWidget::input, this, [this](const QByteArray& bytes) {
-        if (m_client && m_channel && !bytes.isEmpty()) // empty would close stdin
-            m_client->sendData(m_channel, bytes);
-    });
-    connect(m_terminal, &TerminalWidget::resized, this, [this](int rows, int cols) {
-        if (m_client && m_channel)
-            m_client->request("exec.resize", {{"channel", qint64(m_channel)}, {"rows", rows}, {"cols", cols}},
-                              [](Result<QJsonObject>) {});
-    });
+    layout->addWidget(m_stack);
 }
 
-void TerminalTab::setClient(ApiClient* client, const QString& sandbox) {
-    for (const auto& c : std::as_const(m_connections))
-        disconnect(c);
-    m_connections.clear();
-    if (sessionActive())
-        ended(tr("disconnected"));
-    m_client = client;
-    m_sandbox = sandbox;
-    m_terminal->reset();
-    m_status->clear();
-    m_open->setEnabled(client != nullptr);
-    if (!client)
+void TerminalTab::showSandbox(const Endpoint& endpoint, const QString& sandbox) {
+    if (sandbox.isEmpty()) {
+        m_stack->setCurrentIndex(0);
         return;
-    m_connections << connect(client, &ApiClient::data, this, &TerminalTab::onData)
-                  << connect(client, &ApiClient::exited, this, &TerminalTab::onExited)
-                  << connect(client, &ApiClient::disconnected, this, [this] {
-                         if (sessionActive())
-                             ended(tr("connection lost"));
-                     });
+    }
+    TerminalSession*& session = m_sessions[sandbox];
+    if (!session) {
+        session = new TerminalSession(endpoint, sandbox, m_stack);
+        m_stack->addWidget(session);
+    }
+    m_stack->setCurrentWidget(session);
+}
+
+void TerminalTab::forget(const QString& sandbox) {
+    if (TerminalSession* session = m_sessions.take(sandbox)) {
+        m_stack->removeWidget(session);
+        session->deleteLater();
+    }
+}
+
+TerminalSession* TerminalTab::current() const {
+    return qobject_cast<TerminalSession*>(m_stack->currentWidget());
 }
 
 void TerminalTab::openShell() {
-    if (!m_client || sessionActive())
-        return;
-    if (!m_client->isConnected()) {
-        m_status->setText(tr("Not connected to vivariumd yet; try again in a moment."));
-        return;
-    }
-    m_starting = true;
-    m_early.clear();
-    m_earlyExit.clear();
-    m_open->setEnabled(false);
-    m_status->setText(tr("Starting a shell…"));
-    m_terminal->reset();
-    const QJsonObject body{{"sandbox", m_sandbox},
-                           {"argv", QJsonArray{"/bin/sh"}},
-                           {"pty", true},
-                           {"stdin", true},
-                           {"rows", m_terminal->rows()},
-                           {"cols", m_terminal->cols()}};
-    QPointer<TerminalTab> self(this);
-    ApiClient* client = m_client;
-    client->request("exec", body, [self, client](Result<QJsonObject> r) {
-        if (!self || self->m_client != client || !self->m_starting)
-            return;
-        self->m_starting = false;
-        if (!r) {
-            self->m_status->setText(tr("Cannot open a shell: %1").arg(r.error().text()));
-            self->m_open->setEnabled(true);
-            return;
-        }
-        self->m_channel = quint32(r->value("channel").toInteger());
-        self->m_status->setText(tr("Shell running (run %1).").arg(r->value("run").toInteger()));
-        self->m_terminal->setFocus();
-        // Catch up on what came before we knew our channel; the size may have changed too.
-        self->m_terminal->feed(self->m_early.take(self->m_channel));
-        self->m_early.clear();
-        client->request("exec.resize", {{"channel", qint64(self->m_channel)},
-                                        {"rows", self->m_terminal->rows()},
-                                        {"cols", self->m_terminal->cols()}},
-                        [](Result<QJsonObject>) {});
-        if (self->m_earlyExit.contains(self->m_channel))
-            self->onExited(self->m_earlyExit.take(self->m_channel));
-        self->m_earlyExit.clear();
-    });
+    if (TerminalSession* s = current())
+        s->openShell();
 }
 
-void TerminalTab::onData(api::DataKind kind, quint32 channel, const QByteArray& bytes) {
-    if (kind != api::DataKind::Stdout && kind != api::DataKind::Stderr)
-        return;
-    if (m_channel && channel == m_channel) {
-        m_terminal->feed(bytes);
-    } else if (m_starting) {
-        QByteArray& held = m_early[channel];
-        if (held.size() + bytes.size() <= kMaxEarlyBytes)
-            held += bytes;
-    }
-}
-
-void TerminalTab::onExited(const QJsonObject& exit) {
-    const quint32 channel = quint32(exit.value("channel").toInteger());
-    if (m_starting) {
-        m_earlyExit.insert(channel, exit);
-        return;
-    }
-    if (!m_channel || channel != m_channel)
-        return;
-    ended(exitText(exit));
-}
-
-void TerminalTab::ended(const QString& why) {
-    m_terminal->feed(("\r\n" + tr("[session ended: %1]").arg(why) + "\r\n").toUtf8());
-    m_channel = 0;
-    m_starting = false;
-    m_status->setText(tr("The shell has ended."));
-    m_open->setEnabled(m_client != nullptr);
-}
+bool TerminalTab::sessionActive() const { return current() && current()->sessionActive(); }
+TerminalWidget* TerminalTab::terminal() const { return current() ? current()->terminal() : nullptr; }
+QPushButton* TerminalTab::openButton() const { return current() ? current()->openButton() : nullptr; }
 
 } // namespace vivarium::gui
