@@ -21,7 +21,7 @@ PACKAGES=(cmake g++ make pkg-config git
   libvirt-dev libvirt-daemon-system libvirt-clients
   qemu-system-x86 qemu-utils qemu-guest-agent
   busybox-static debootstrap cpio e2fsprogs fakeroot xz-utils zstd kmod binutils
-  python3 python3-websockets openssl)
+  python3 python3-websockets openssl docker-registry apache2-utils libarchive-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

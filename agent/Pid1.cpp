@@ -2,7 +2,9 @@
 #include "Pid1.h"
 
 #include <dirent.h>
+#include <endian.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <net/if.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -17,6 +19,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <string_view>
@@ -194,6 +197,8 @@ Status Pid1::switchToRootDisk(const KernelCommandLine& cmdline) {
     ::mkdir(kNewRoot, 0755);
     if (::mount(device.c_str(), kNewRoot, fsType.c_str(), 0, nullptr) != 0)
         return Error{"no_disk", errorText("cannot mount " + device + " (" + fsType + ")")};
+    if (fsType == "ext4")
+        growRootFilesystem(device);
     for (const char* dir : {"/dev", "/proc", "/sys"}) {
         const std::string target = std::string(kNewRoot) + dir;
         ::mkdir(target.c_str(), 0755);
@@ -205,6 +210,41 @@ Status Pid1::switchToRootDisk(const KernelCommandLine& cmdline) {
         ::chroot(".") != 0 || ::chdir("/") != 0)
         return Error{"no_disk", errorText("cannot switch root")};
     return {};
+}
+
+void Pid1::growRootFilesystem(const std::string& device) {
+    // A sandbox's disk may be larger than its image (a template's disk_mib): the host makes
+    // the overlay that size, and the filesystem grows into it here, online, as resize2fs
+    // does for a mounted ext4. Nothing happens when the two already match.
+    UniqueFd dev(::open(device.c_str(), O_RDONLY | O_CLOEXEC));
+    std::uint64_t deviceBytes = 0;
+    unsigned char sb[1024];
+    if (!dev || ::ioctl(dev.get(), BLKGETSIZE64, &deviceBytes) != 0 ||
+        ::pread(dev.get(), sb, sizeof sb, 1024) != ssize_t(sizeof sb)) {
+        m_log.line(errorText("cannot read the size of " + device));
+        return;
+    }
+    auto le32 = [&](std::size_t at) {
+        std::uint32_t v;
+        std::memcpy(&v, sb + at, 4);
+        return le32toh(v);
+    };
+    constexpr std::uint16_t kExt4Magic = 0xEF53;
+    constexpr std::uint32_t kIncompat64Bit = 0x80;
+    if ((le32(0x38) & 0xffff) != kExt4Magic || le32(0x18) > 6)
+        return;
+    const std::uint64_t blockSize = 1024ULL << le32(0x18);
+    std::uint64_t blocks = le32(0x04);
+    if (le32(0x60) & kIncompat64Bit)
+        blocks |= std::uint64_t(le32(0x150)) << 32;
+    std::uint64_t wanted = deviceBytes / blockSize;
+    if (wanted <= blocks)
+        return;
+    UniqueFd root(::open(kNewRoot, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    constexpr unsigned long kResizeFs = _IOW('f', 16, std::uint64_t); // EXT4_IOC_RESIZE_FS
+    if (!root || ::ioctl(root.get(), kResizeFs, &wanted) != 0)
+        m_log.line(errorText("cannot grow the root filesystem to " +
+                             std::to_string(deviceBytes >> 20) + " MiB"));
 }
 
 void Pid1::setUpRoot() {

@@ -1,6 +1,7 @@
 // What the agent does only when it is PID 1 in a microVM: early mounts in the initramfs,
-// kernel modules, waiting for the root disk, switching root to it, the new root's
-// mounts, hostname, loopback, finding the agent's virtio port, and powering off.
+// kernel modules, waiting for the root disk (and growing its filesystem to fill a disk larger
+// than the image), switching root to it, the new root's mounts, hostname, loopback, finding
+// the agent's virtio port, and powering off.
 // PID 1 must never exit (the kernel panics), so every fatal path here ends in a logged
 // power-off. Nothing here runs in test mode.
 #pragma once
@@ -39,6 +40,7 @@ private:
     void mountEarly();
     void loadModules();
     Status switchToRootDisk(const KernelCommandLine& cmdline);
+    void growRootFilesystem(const std::string& device);
     void setUpRoot();
     Result<std::string> findAgentPort();
 

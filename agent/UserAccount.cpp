@@ -57,6 +57,28 @@ template <typename F> void forEachLine(std::string_view text, F&& f) {
 
 Result<UserAccount> UserAccount::resolve(std::string_view spec, const std::string& passwdPath,
                                          const std::string& groupPath) {
+    // "user:group" (names or numbers), the form an OCI image's User may take: the user's
+    // account with that primary group and no supplementary groups, as container runtimes do.
+    if (const auto colon = spec.find(':'); colon != std::string_view::npos) {
+        const std::string_view group = spec.substr(colon + 1);
+        if (colon == 0 || group.empty() || group.find_first_of(":\n") != std::string_view::npos)
+            return Error{"bad_user", "invalid user '" + std::string(spec) + "'"};
+        auto account = resolve(spec.substr(0, colon), passwdPath, groupPath);
+        if (!account)
+            return account;
+        std::optional<std::uint32_t> gid = parseId(group);
+        if (!gid)
+            forEachLine(readSmallFile(groupPath), [&](std::string_view line) {
+                const auto f = split(line, ':');
+                if (!gid && f.size() >= 3 && f[0] == group)
+                    gid = parseId(f[2]);
+            });
+        if (!gid)
+            return Error{"bad_user", "no such group: " + std::string(group)};
+        account->gid = *gid;
+        account->groups = {*gid};
+        return account;
+    }
     const std::optional<std::uint32_t> numeric = parseId(spec);
     if (spec.empty() || (!numeric && spec.find_first_of(":\n") != std::string_view::npos))
         return Error{"bad_user", "invalid user '" + std::string(spec) + "'"};

@@ -25,7 +25,8 @@ struct UserAccount {
 
     // `spec` is a user name or a numeric uid. A numeric uid without a passwd entry is
     // allowed (as in containers) and runs with gid = uid and home "/"; an unknown name is
-    // Error{"bad_user"}.
+    // Error{"bad_user"}. "user:group" sets the primary group (a name or a gid) and drops the
+    // supplementary ones, as an OCI image's User does.
     static Result<UserAccount> resolve(std::string_view spec,
                                        const std::string& passwdPath = "/etc/passwd",
                                        const std::string& groupPath = "/etc/group");

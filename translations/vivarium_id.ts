@@ -4,7 +4,7 @@
 <context>
     <name>QApplication</name>
     <message>
-        <location filename="../app/gui/main.cpp" line="+25"/>
+        <location filename="../app/gui/main.cpp" line="+26"/>
         <source>Vivarium</source>
         <translation>Vivarium</translation>
     </message>
@@ -22,6 +22,317 @@
         <location line="+1"/>
         <source>file</source>
         <translation>berkas</translation>
+    </message>
+</context>
+<context>
+    <name>vivarium::gui::CatalogPage</name>
+    <message>
+        <location filename="../app/gui/CatalogPage.cpp" line="+31"/>
+        <location line="+23"/>
+        <source>Name</source>
+        <translation>Nama</translation>
+    </message>
+    <message>
+        <location line="-22"/>
+        <source>Image</source>
+        <translation>Image</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>vCPUs</source>
+        <translation>vCPU</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Memory</source>
+        <translation>Memori</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+4"/>
+        <source>%1 MiB</source>
+        <translation>%1 MiB</translation>
+    </message>
+    <message>
+        <location line="-2"/>
+        <source>Disk</source>
+        <translation>Disk</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Image size</source>
+        <translation>Ukuran image</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+24"/>
+        <source>Source</source>
+        <translation>Sumber</translation>
+    </message>
+    <message>
+        <location line="-22"/>
+        <location line="+24"/>
+        <source>Built-in</source>
+        <translation>Bawaan</translation>
+    </message>
+    <message>
+        <location line="-24"/>
+        <source>Yours</source>
+        <translation>Milik Anda</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Description</source>
+        <translation>Deskripsi</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Size on disk</source>
+        <translation>Ukuran di disk</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Built on first use</source>
+        <translation>Dibuat saat pertama dipakai</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Built</source>
+        <translation>Dibuat</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Pulled</source>
+        <translation>Ditarik</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Refresh</source>
+        <translation>Muat ulang</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>New Sandbox from Template…</source>
+        <translation>Sandbox Baru dari Templat…</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Filter templates</source>
+        <translation>Saring templat</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Filter images</source>
+        <translation>Saring image</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Templates</source>
+        <translation>Templat</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Images</source>
+        <translation>Image</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>A template fixes the image, vCPUs, memory and disk of the sandboxes made from it, and the environment, working directory and user of their commands. Your templates are files in ~/.config/vivarium/templates.</source>
+        <translation>Templat menentukan image, vCPU, memori, dan disk sandbox yang dibuat darinya, serta lingkungan, direktori kerja, dan pengguna perintah-perintahnya. Templat Anda berupa berkas di ~/.config/vivarium/templates.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Images are the root filesystems of sandboxes. A built-in image is built the first time a sandbox needs it, and kept. Pull… brings an image from a registry (Docker Hub, ghcr.io, your own); its environment, working directory, user and command become the defaults of its sandboxes&apos; commands.</source>
+        <translation>Image adalah sistem berkas akar sandbox. Image bawaan dibuat saat pertama kali dibutuhkan sebuah sandbox, lalu disimpan. Tarik… mengambil image dari registry (Docker Hub, ghcr.io, milik Anda sendiri); lingkungan, direktori kerja, pengguna, dan perintahnya menjadi bawaan perintah-perintah sandbox-nya.</translation>
+    </message>
+    <message>
+        <location line="+224"/>
+        <source>Description:</source>
+        <translation>Deskripsi:</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+104"/>
+        <source>Working directory:</source>
+        <translation>Direktori kerja:</translation>
+    </message>
+    <message>
+        <location line="-104"/>
+        <location line="+105"/>
+        <source>The user&apos;s home directory</source>
+        <translation>Direktori rumah pengguna</translation>
+    </message>
+    <message>
+        <location line="-103"/>
+        <location line="+105"/>
+        <source>User:</source>
+        <translation>Pengguna:</translation>
+    </message>
+    <message>
+        <location line="-105"/>
+        <location line="+105"/>
+        <source>root</source>
+        <translation>root</translation>
+    </message>
+    <message>
+        <location line="-100"/>
+        <location line="+102"/>
+        <source>Environment:</source>
+        <translation>Lingkungan:</translation>
+    </message>
+    <message>
+        <location line="-102"/>
+        <location line="+102"/>
+        <source>Nothing added</source>
+        <translation>Tidak ada tambahan</translation>
+    </message>
+    <message>
+        <location line="-100"/>
+        <source>File:</source>
+        <translation>Berkas:</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>&amp;Pull…</source>
+        <translation>&amp;Tarik…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Pull an image from a registry (%1)</source>
+        <translation>Tarik image dari registry (%1)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Delete the selected pulled image</source>
+        <translation>Hapus image tarikan yang dipilih</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>Delete Image</source>
+        <translation>Hapus Image</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Delete image “%1”? Sandboxes and templates that use it keep it from being deleted; pull it again to get it back.</source>
+        <translation>Hapus image “%1”? Sandbox dan template yang memakainya mencegah penghapusan; tarik lagi untuk mendapatkannya kembali.</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Could not delete image “%1”.</source>
+        <translation>Tidak dapat menghapus image “%1”.</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>References:</source>
+        <translation>Referensi:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Digest:</source>
+        <translation>Digest:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Layers:</source>
+        <translation>Lapisan:</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>%1 (%2 compressed)</source>
+        <translation>%1 (%2 terkompresi)</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Command:</source>
+        <translation>Perintah:</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>None</source>
+        <translation>Tidak ada</translation>
+    </message>
+    <message>
+        <location line="-288"/>
+        <source>Cannot list the templates.</source>
+        <translation>Tidak dapat menampilkan daftar templat.</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Cannot list the images.</source>
+        <translation>Tidak dapat menampilkan daftar image.</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+55"/>
+        <source>&lt;b&gt;%n template file(s) skipped:&lt;/b&gt;</source>
+        <translation>
+            <numerusform>&lt;b&gt;%n berkas templat dilewati:&lt;/b&gt;</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>New &amp;Template…</source>
+        <translation>&amp;Templat Baru…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Make a template</source>
+        <translation>Buat templat</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Edit…</source>
+        <translation>&amp;Ubah…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Change the selected template</source>
+        <translation>Ubah templat yang dipilih</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>D&amp;uplicate…</source>
+        <translation>&amp;Gandakan…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Make a template from a copy of the selected one</source>
+        <translation>Buat templat dari salinan templat yang dipilih</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+126"/>
+        <source>&amp;Delete…</source>
+        <translation>&amp;Hapus…</translation>
+    </message>
+    <message>
+        <location line="-125"/>
+        <source>Delete the selected template</source>
+        <translation>Hapus templat yang dipilih</translation>
+    </message>
+    <message>
+        <location line="+51"/>
+        <source>Delete Template</source>
+        <translation>Hapus Templat</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Delete template “%1”? Its file is deleted; sandboxes made from it keep their settings.</source>
+        <translation>Hapus templat “%1”? Berkasnya dihapus; sandbox yang dibuat darinya tetap memakai pengaturannya.</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Could not delete template “%1”.</source>
+        <translation>Tidak dapat menghapus templat “%1”.</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>No template selected</source>
+        <translation>Tidak ada templat yang dipilih</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>No image selected</source>
+        <translation>Tidak ada image yang dipilih</translation>
     </message>
 </context>
 <context>
@@ -424,35 +735,148 @@
     </message>
 </context>
 <context>
+    <name>vivarium::gui::ImagePullDialog</name>
+    <message>
+        <location filename="../app/gui/ImagePullDialog.cpp" line="+49"/>
+        <source>Waiting</source>
+        <translation>Menunggu</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Downloading</source>
+        <translation>Mengunduh</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Already here</source>
+        <translation>Sudah ada</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Downloaded</source>
+        <translation>Terunduh</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Extracting</source>
+        <translation>Mengekstrak</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Extracted</source>
+        <translation>Terekstrak</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Insecure registry: allow plain HTTP and unverified certificates</source>
+        <translation>Registry tidak aman: izinkan HTTP biasa dan sertifikat yang tidak terverifikasi</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Pull Image</source>
+        <translation>Tarik Image</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>python:3.12-slim, ghcr.io/owner/image:tag</source>
+        <translation>python:3.12-slim, ghcr.io/pemilik/image:tag</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Image reference</source>
+        <translation>Referensi image</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A registry on this computer (localhost, 127.0.0.1) may always use plain HTTP. Any other needs TLS unless you allow this.</source>
+        <translation>Registry di komputer ini (localhost, 127.0.0.1) selalu boleh memakai HTTP biasa. Registry lain memerlukan TLS kecuali Anda mengizinkan ini.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Image:</source>
+        <translation>&amp;Image:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Layer</source>
+        <translation>Lapisan</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Size</source>
+        <translation>Ukuran</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Progress</source>
+        <translation>Kemajuan</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>State</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Layers</source>
+        <translation>Daftar lapisan</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Overall progress</source>
+        <translation>Kemajuan keseluruhan</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Pull</source>
+        <translation>&amp;Tarik</translation>
+    </message>
+    <message>
+        <location line="+37"/>
+        <source>Pulling %1…</source>
+        <translation>Menarik %1…</translation>
+    </message>
+    <message>
+        <location line="+54"/>
+        <source>&lt;b&gt;The pull failed.&lt;/b&gt; %1</source>
+        <translation>&lt;b&gt;Penarikan gagal.&lt;/b&gt; %1</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Pulled %1 (%2).</source>
+        <translation>%1 telah ditarik (%2).</translation>
+    </message>
+</context>
+<context>
     <name>vivarium::gui::MainWindow</name>
     <message>
-        <location filename="../app/gui/MainWindow.cpp" line="+38"/>
-        <location line="+231"/>
+        <location filename="../app/gui/MainWindow.cpp" line="+49"/>
+        <location line="+333"/>
         <source>Vivarium</source>
         <translation>Vivarium</translation>
     </message>
     <message>
-        <location line="-225"/>
+        <location line="-325"/>
         <source>Starting vivariumd…</source>
         <translation>Memulai vivariumd…</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+7"/>
+        <source>Lost the connection to vivariumd: %1. Retrying…</source>
+        <translation>Koneksi ke vivariumd terputus: %1. Mencoba lagi…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Not connected: %1</source>
         <translation>Tidak terhubung: %1</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>Cannot connect to vivariumd.</source>
         <translation>Tidak dapat terhubung ke vivariumd.</translation>
     </message>
     <message>
-        <location line="+3"/>
-        <source>Disconnected from vivariumd. Press F5 to reconnect.</source>
-        <translation>Terputus dari vivariumd. Tekan F5 untuk menyambung ulang.</translation>
-    </message>
-    <message>
-        <location line="+26"/>
+        <location line="+29"/>
         <source>&amp;New Sandbox…</source>
         <translation>Sandbox &amp;Baru…</translation>
     </message>
@@ -513,6 +937,16 @@
     </message>
     <message>
         <location line="+7"/>
+        <source>Open &amp;Terminal</source>
+        <translation>Buka &amp;Terminal</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Open a shell in the selected sandbox (Ctrl+Shift+T)</source>
+        <translation>Buka shell di sandbox yang dipilih (Ctrl+Shift+T)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>&amp;Quit</source>
         <translation>&amp;Keluar</translation>
     </message>
@@ -527,13 +961,14 @@
         <translation>&amp;Sandbox</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <location line="+32"/>
+        <location line="+6"/>
+        <location line="+39"/>
+        <location line="+34"/>
         <source>Sandboxes</source>
         <translation>Sandbox</translation>
     </message>
     <message>
-        <location line="-19"/>
+        <location line="-58"/>
         <source>Filter sandboxes (Ctrl+F)</source>
         <translation>Filter sandbox (Ctrl+F)</translation>
     </message>
@@ -543,12 +978,67 @@
         <translation>Filter sandbox</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+57"/>
+        <source>Templates</source>
+        <translation>Templat</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Images</source>
+        <translation>Image</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>&amp;View</source>
+        <translation>&amp;Tampilan</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Sandboxes</source>
+        <translation>&amp;Sandbox</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>T&amp;emplates</source>
+        <translation>T&amp;emplat</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Images</source>
+        <translation>&amp;Image</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>&amp;Appearance</source>
+        <translation>&amp;Tema</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;System</source>
+        <translation>Ikuti &amp;sistem</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Light</source>
+        <translation>Te&amp;rang</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Dark</source>
+        <translation>&amp;Gelap</translation>
+    </message>
+    <message>
+        <location line="+28"/>
         <source>Connecting to vivariumd…</source>
         <translation>Menghubungkan ke vivariumd…</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+11"/>
+        <source>Lost the connection to vivariumd. Reconnecting…</source>
+        <translation>Koneksi ke vivariumd terputus. Menyambung kembali…</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>Connected to %1 at %2</source>
         <translation>Terhubung ke %1 di %2</translation>
     </message>
@@ -558,12 +1048,12 @@
         <translation>Tidak dapat membaca templat layanan.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <source>Cannot list the sandboxes.</source>
         <translation>Tidak dapat menampilkan daftar sandbox.</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+30"/>
         <source>Running under TCG emulation: guests are not a security boundary</source>
         <translation>Berjalan dengan emulasi TCG: guest bukan batas keamanan</translation>
     </message>
@@ -578,7 +1068,7 @@
         <translation>Akselerator: %1</translation>
     </message>
     <message>
-        <location line="+84"/>
+        <location line="+99"/>
         <source>Could not %1 sandbox “%2”.</source>
         <translation>Tidak dapat %1 sandbox “%2”.</translation>
     </message>
@@ -650,7 +1140,7 @@
         <translation>&amp;Batal</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+16"/>
         <source>Creating the sandbox and waiting for it to boot…</source>
         <translation>Membuat sandbox dan menunggu hingga selesai boot…</translation>
     </message>
@@ -727,7 +1217,7 @@
 <context>
     <name>vivarium::gui::RunOutputView</name>
     <message>
-        <location filename="../app/gui/RunOutputView.cpp" line="+26"/>
+        <location filename="../app/gui/RunOutputView.cpp" line="+27"/>
         <source>E&amp;xport</source>
         <translation>Ek&amp;spor</translation>
     </message>
@@ -746,11 +1236,16 @@
         <source>Select a run to see its output.</source>
         <translation>Pilih eksekusi untuk melihat keluarannya.</translation>
     </message>
+    <message>
+        <location line="+64"/>
+        <source>[%1 of output skipped to keep up; Export has all of it]</source>
+        <translation>[%1 keluaran dilewati agar tetap mengikuti; Ekspor berisi semuanya]</translation>
+    </message>
 </context>
 <context>
     <name>vivarium::gui::RunsModel</name>
     <message>
-        <location filename="../app/gui/RunsModel.cpp" line="+147"/>
+        <location filename="../app/gui/RunsModel.cpp" line="+153"/>
         <source>timed out</source>
         <translation>waktu habis</translation>
     </message>
@@ -818,7 +1313,7 @@
 <context>
     <name>vivarium::gui::SandboxModel</name>
     <message>
-        <location filename="../app/gui/SandboxModel.cpp" line="+125"/>
+        <location filename="../app/gui/SandboxModel.cpp" line="+184"/>
         <source>creating</source>
         <translation>membuat</translation>
     </message>
@@ -853,7 +1348,12 @@
         <translation>menghapus</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+5"/>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>%1 s</source>
         <translation>%1 dtk</translation>
     </message>
@@ -872,18 +1372,30 @@
         <source>%1 d %2 h</source>
         <translation>%1 hr %2 j</translation>
     </message>
+    <message numerus="yes">
+        <location line="+42"/>
+        <source>CPU time the virtual machine uses on the host; 100 % is one host CPU (the guest has %n vCPU(s))</source>
+        <translation>
+            <numerusform>Waktu CPU yang dipakai mesin virtual di host; 100 % adalah satu CPU host (guest memiliki %n vCPU)</numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+24"/>
+        <location line="+3"/>
+        <source>Host memory the virtual machine uses; the guest was given %1</source>
+        <translation>Memori host yang dipakai mesin virtual; guest diberi %1</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Sandbox %1</source>
         <translation>Sandbox %1</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+29"/>
         <source>%1 (%2 running)</source>
         <translation>%1 (%2 berjalan)</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+22"/>
         <source>Name</source>
         <translation>Nama</translation>
     </message>
@@ -908,29 +1420,12 @@
         <translation>Eksekusi</translation>
     </message>
     <message>
-        <location filename="../app/gui/SandboxModel.cpp" line="+0"/>
-        <source>%1 %</source>
-        <translation>%1 %</translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../app/gui/SandboxModel.cpp" line="+0"/>
-        <source>CPU time the virtual machine uses on the host; 100 % is one host CPU (the guest has %n vCPU(s))</source>
-        <translation>
-            <numerusform>Waktu CPU yang dipakai mesin virtual di host; 100 % adalah satu CPU host (guest memiliki %n vCPU)</numerusform>
-        </translation>
-    </message>
-    <message>
-        <location filename="../app/gui/SandboxModel.cpp" line="+0"/>
-        <source>Host memory the virtual machine uses; the guest was given %1</source>
-        <translation>Memori host yang dipakai mesin virtual; guest diberi %1</translation>
-    </message>
-    <message>
-        <location filename="../app/gui/SandboxModel.cpp" line="+0"/>
+        <location line="+1"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../app/gui/SandboxModel.cpp" line="+0"/>
+        <location line="+1"/>
         <source>Memory</source>
         <translation>Memori</translation>
     </message>
@@ -938,7 +1433,7 @@
 <context>
     <name>vivarium::gui::SandboxView</name>
     <message>
-        <location filename="../app/gui/SandboxView.cpp" line="+34"/>
+        <location filename="../app/gui/SandboxView.cpp" line="+35"/>
         <source>Select a sandbox to see its runs and details.</source>
         <translation>Pilih sandbox untuk melihat eksekusi dan detailnya.</translation>
     </message>
@@ -1024,11 +1519,16 @@
     </message>
     <message>
         <location line="+0"/>
+        <source>Disk use:</source>
+        <translation>Pemakaian disk:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Last error:</source>
         <translation>Galat terakhir:</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+73"/>
         <location line="+4"/>
         <source>Cannot follow the runs of this sandbox: %1</source>
         <translation>Tidak dapat mengikuti eksekusi sandbox ini: %1</translation>
@@ -1039,7 +1539,7 @@
         <translation>Koneksi ke vivariumd terputus; eksekusi tidak lagi diperbarui.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+9"/>
         <source>—</source>
         <translation>—</translation>
     </message>
@@ -1061,16 +1561,17 @@
         <translation>KVM (virtualisasi perangkat keras)</translation>
     </message>
     <message>
-        <location line="+42"/>
-        <source>
-[Output truncated: only the first %1 are shown. The full output is kept by the service: viv logs %2 %3]
-</source>
-        <translation>
-[Keluaran dipotong: hanya %1 pertama yang ditampilkan. Keluaran lengkap disimpan oleh layanan: viv logs %2 %3]
-</translation>
+        <location line="+8"/>
+        <source>%1 on the host, besides the shared base image</source>
+        <translation>%1 di host, di luar citra dasar bersama</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+29"/>
+        <source>[The first %1 of this run&apos;s output are not shown here. All of it: Export, or viv logs %2 %3]</source>
+        <translation>[%1 pertama keluaran run ini tidak ditampilkan di sini. Seluruhnya: Ekspor, atau viv logs %2 %3]</translation>
+    </message>
+    <message>
+        <location line="+24"/>
         <source>Run %1 (running): %2</source>
         <translation>Eksekusi %1 (berjalan): %2</translation>
     </message>
@@ -1079,53 +1580,244 @@
         <source>Run %1 (%2): %3</source>
         <translation>Eksekusi %1 (%2): %3</translation>
     </message>
+</context>
+<context>
+    <name>vivarium::gui::TemplateDialog</name>
     <message>
-        <location filename="../app/gui/SandboxView.cpp" line="+0"/>
-        <source>Disk use:</source>
-        <translation>Pemakaian disk:</translation>
+        <location filename="../app/gui/TemplateDialog.cpp" line="+46"/>
+        <source>New Template</source>
+        <translation>Templat Baru</translation>
     </message>
     <message>
-        <location filename="../app/gui/SandboxView.cpp" line="+0"/>
-        <source>%1 on the host, besides the shared base image</source>
-        <translation>%1 di host, di luar citra dasar bersama</translation>
+        <location line="+3"/>
+        <source>Duplicate Template “%1”</source>
+        <translation>Gandakan Templat “%1”</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Edit Template “%1”</source>
+        <translation>Ubah Templat “%1”</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+44"/>
+        <source>Name</source>
+        <translation>Nama</translation>
+    </message>
+    <message>
+        <location line="-34"/>
+        <source>e.g. web</source>
+        <translation>mis. web</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>optional</source>
+        <translation>opsional</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>The root filesystem of the sandboxes made from this template</source>
+        <translation>Sistem berkas akar sandbox yang dibuat dari templat ini</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <location line="+5"/>
+        <source> MiB</source>
+        <translation> MiB</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Image size</source>
+        <translation>Ukuran image</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The disk the sandbox sees; its filesystem grows to fill it at boot</source>
+        <translation>Disk yang dilihat sandbox; sistem berkasnya membesar memenuhinya saat boot</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>the user&apos;s home directory</source>
+        <translation>direktori rumah pengguna</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>root</source>
+        <translation>root</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Value</source>
+        <translation>Nilai</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Environment</source>
+        <translation>Lingkungan</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Add Variable</source>
+        <translation>&amp;Tambah Variabel</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Re&amp;move Variable</source>
+        <translation>&amp;Hapus Variabel</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>&amp;Save</source>
+        <translation>&amp;Simpan</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>C&amp;reate</source>
+        <translation>B&amp;uat</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>&amp;Name:</source>
+        <translation>&amp;Nama:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Description:</source>
+        <translation>&amp;Deskripsi:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Image:</source>
+        <translation>&amp;Image:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;vCPUs:</source>
+        <translation>&amp;vCPU:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Memory:</source>
+        <translation>&amp;Memori:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dis&amp;k:</source>
+        <translation>Dis&amp;k:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Working directory:</source>
+        <translation>Direktori ke&amp;rja:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;User:</source>
+        <translation>&amp;Pengguna:</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Environment:</source>
+        <translation>&amp;Lingkungan:</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Commands in sandboxes made from this template get its environment, working directory and user unless they give their own. A sandbox keeps the settings it was made with.</source>
+        <translation>Perintah di sandbox yang dibuat dari templat ini mendapat lingkungan, direktori kerja, dan pengguna templat, kecuali perintah itu memberikan miliknya sendiri. Sandbox tetap memakai pengaturan saat ia dibuat.</translation>
+    </message>
+    <message>
+        <location line="+77"/>
+        <source>Give the template a name.</source>
+        <translation>Beri templat sebuah nama.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>A name is 1–63 letters, digits, “.”, “_” or “-”, starting with a letter or digit.</source>
+        <translation>Nama terdiri dari 1–63 huruf, angka, “.”, “_” atau “-”, diawali huruf atau angka.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>There is already a template named “%1”.</source>
+        <translation>Sudah ada templat bernama “%1”.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Choose the image sandboxes boot.</source>
+        <translation>Pilih image yang di-boot sandbox.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>At least %1 MiB, or Image size.</source>
+        <translation>Minimal %1 MiB, atau Ukuran image.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>An absolute path in the sandbox, such as /root.</source>
+        <translation>Jalur absolut di dalam sandbox, misalnya /root.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>A user name (such as nobody) or a numeric uid.</source>
+        <translation>Nama pengguna (misalnya nobody) atau uid berupa angka.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Row %1 has a value but no name.</source>
+        <translation>Baris %1 memiliki nilai tetapi tanpa nama.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>“%1” is not a variable name: use letters, digits and “_”, not starting with a digit.</source>
+        <translation>“%1” bukan nama variabel: gunakan huruf, angka, dan “_”, tidak diawali angka.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>“%1” is set twice.</source>
+        <translation>“%1” diatur dua kali.</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>Saving…</source>
+        <translation>Menyimpan…</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Could not save the template: %1</source>
+        <translation>Tidak dapat menyimpan templat: %1</translation>
     </message>
 </context>
 <context>
-    <name>vivarium::gui::TerminalTab</name>
+    <name>vivarium::gui::TerminalSession</name>
     <message>
-        <location filename="../app/gui/terminal/TerminalTab.cpp" line="+27"/>
+        <location filename="../app/gui/terminal/TerminalSession.cpp" line="+27"/>
         <source>&amp;Open shell</source>
         <translation>&amp;Buka shell</translation>
     </message>
     <message>
-        <location line="+29"/>
-        <source>disconnected</source>
-        <translation>terputus</translation>
-    </message>
-    <message>
-        <location line="+12"/>
-        <source>connection lost</source>
-        <translation>koneksi terputus</translation>
+        <location line="+39"/>
+        <source>Connecting to vivariumd…</source>
+        <translation>Menyambung ke vivariumd…</translation>
     </message>
     <message>
         <location line="+8"/>
-        <source>Not connected to vivariumd yet; try again in a moment.</source>
-        <translation>Belum terhubung ke vivariumd; coba lagi sebentar lagi.</translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>Starting a shell…</source>
-        <translation>Memulai shell…</translation>
-    </message>
-    <message>
-        <location line="+15"/>
+        <location line="+25"/>
         <source>Cannot open a shell: %1</source>
         <translation>Tidak dapat membuka shell: %1</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="-20"/>
+        <source>connection lost</source>
+        <translation>koneksi terputus</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Starting a shell…</source>
+        <translation>Memulai shell…</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>Shell running (run %1).</source>
-        <translation>Shell berjalan (eksekusi %1).</translation>
+        <translation>Shell berjalan (run %1).</translation>
     </message>
     <message>
         <location line="+39"/>
@@ -1136,6 +1828,14 @@
         <location line="+3"/>
         <source>The shell has ended.</source>
         <translation>Shell telah berakhir.</translation>
+    </message>
+</context>
+<context>
+    <name>vivarium::gui::TerminalTab</name>
+    <message>
+        <location filename="../app/gui/terminal/TerminalTab.cpp" line="+12"/>
+        <source>Select a sandbox to open a shell in it.</source>
+        <translation>Pilih sandbox untuk membuka shell di dalamnya.</translation>
     </message>
 </context>
 <context>

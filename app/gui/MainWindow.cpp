@@ -184,7 +184,12 @@ void MainWindow::buildUi() {
     m_table->setWordWrap(false);
     m_table->setAlternatingRowColors(true);
     m_table->horizontalHeader()->setSectionResizeMode(SandboxModel::Name, QHeaderView::Stretch);
-    m_table->setColumnWidth(SandboxModel::State, 100);
+    m_table->setColumnWidth(SandboxModel::State, 90);
+    m_table->horizontalHeader()->setSectionResizeMode(SandboxModel::Template, QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(SandboxModel::Uptime, QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(SandboxModel::Runs, QHeaderView::ResizeToContents);
+    m_table->setColumnWidth(SandboxModel::Cpu, 90);
+    m_table->setColumnWidth(SandboxModel::Memory, 100);
     m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
     auto* separator = new QAction(this);
     separator->setSeparator(true);
@@ -210,6 +215,7 @@ void MainWindow::buildUi() {
     split->addWidget(m_view);
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 3);
+    split->setSizes({620, 660}); // every column of the list shows at the default size
     split->setChildrenCollapsible(false);
 
     // Sandboxes, and what they are made from.
@@ -340,6 +346,10 @@ void MainWindow::onConnected() {
 void MainWindow::onEvent(const QJsonObject& event) {
     if (event.value("event").toString() == "service.accelerator") {
         setAccelerator(event.value("accelerator").toString(), event.value("reason").toString());
+        return;
+    }
+    if (event.value("event").toString().startsWith(QLatin1String("template."))) {
+        m_templatesPage->applyEvent(event);
         return;
     }
     m_model->applyEvent(event);

@@ -128,9 +128,10 @@ const char* kUsage = R"(Usage: viv COMMAND [OPTIONS]
 Run untrusted code in microVM sandboxes managed by vivariumd.
 
 Commands:
-  run [--template T] [-t] [--keep] [-e K=V] [-w DIR] [-u USER] -- CMD...
-                       create a sandbox, run CMD in it, remove it (unless --keep)
-  create [--template T] [--name N]
+  run [--template T] [--image REF] [-t] [--keep] [-e K=V] [-w DIR] [-u USER] -- CMD...
+                       create a sandbox, run CMD in it, remove it (unless --keep); with
+                       --image, CMD follows the image's Entrypoint (none: its Cmd runs)
+  create [--template T] [--image REF] [--name N]
                        create and start a sandbox; prints its id as the last line
   exec [-t] [-e K=V] [-w DIR] [-u USER] ID -- CMD...
                        run CMD in a sandbox; stdin is passed through, -t gives a terminal
@@ -150,13 +151,26 @@ Commands:
   token create --sandbox ID
                        make a token that can use only that sandbox (for an agent)
   token ls | token rm TOKEN_ID
-  template ls [--json]  list the templates sandboxes are made from
-  image ls [--json]     list the images templates use (built on first use)
+  template ls [--json]  list the templates sandboxes are made from (and files skipped)
+  template show NAME [--json]
+  template create NAME [--from T] [--image REF] [--vcpus N] [--memory MIB] [--disk MIB]
+                  [-e K=V]... [-w DIR] [-u USER]
+                       make a template (from T, else from default) with these changes
+  template edit NAME [the options of create, and --unset-env K]
+  template rm NAME     remove a template (sandboxes made from it keep their settings)
+  image ls [--json]     list the images templates use: built-in and pulled
+  image pull REF [--insecure]
+                       pull an image from a registry (python:3.12-slim, ghcr.io/o/r:tag);
+                       --insecure allows plain HTTP or an unverified certificate
+  image rm REF         forget a pulled image (refused while a sandbox or template uses it)
+  image login REGISTRY -u USER --password-stdin [--insecure]
+                       check and store a registry login (~/.docker/config.json is read too)
   cp LOCAL ID:PATH | cp ID:PATH LOCAL
                        copy a file into or out of a sandbox (streamed; modes kept)
 
 The service is found through VIVARIUM_URL and VIVARIUM_TOKEN, else the local one, which
-is started when it is not running. Templates: default (Debian with python3), tiny (busybox).
+is started when it is not running. Built-in templates: default (Debian with python3), tiny
+(busybox); your own are files in ~/.config/vivarium/templates.
 )";
 
 } // namespace
@@ -185,8 +199,8 @@ void VivCli::start() {
         return;
     }
     m_command = m_args.takeFirst();
-    static const QStringList known{"run",  "create", "exec", "ls",    "stats", "start", "stop",
-                                   "rm",   "logs",   "export", "token", "cp",
+    static const QStringList known{"run",  "create", "exec", "ls",   "stats", "start",
+                                   "stop", "rm",     "logs", "export", "token", "cp",
                                    "template", "image"};
     if (!known.contains(m_command)) {
         usage("unknown command '" + m_command + "'");
@@ -239,22 +253,28 @@ void VivCli::dispatch() {
         cmdToken();
     else if (m_command == "cp")
         cmdCopy();
-    else if (m_command == "template" || m_command == "image")
-        cmdCatalog();
+    else if (m_command == "template")
+        cmdTemplate();
+    else if (m_command == "image")
+        cmdImage();
 }
 
 void VivCli::cmdCreate(bool thenRun) {
-    const Parsed p = parse(m_args, {"--template", "--name", "-e", "--env", "-w", "--workdir", "-u", "--user"},
+    const Parsed p = parse(m_args, {"--template", "--name", "-e", "--env", "-w", "--workdir", "-u", "--user", "--image"},
                            {"-t", "--tty", "--keep", "-i"});
     if (!p.error.isEmpty())
         return usage(p.error);
-    if (thenRun && p.argv.isEmpty() && p.positional.isEmpty())
+    // From an image, `viv run` is `docker run`: no command runs the image's own.
+    m_imageRun = p.values.contains("--image");
+    if (thenRun && p.argv.isEmpty() && p.positional.isEmpty() && !m_imageRun)
         return usage("viv run needs a command: viv run -- CMD...");
     if (!thenRun && !p.positional.isEmpty())
         return usage("unexpected argument '" + p.positional.first() + "'");
     QJsonObject body{{"template", p.values.value("--template").value(0, "default")}};
     if (p.values.contains("--name"))
         body["name"] = p.values.value("--name").last();
+    if (m_imageRun)
+        body["image"] = p.values.value("--image").last();
     const bool showProgress = Terminal::isTerminal(STDERR_FILENO);
     auto lastMessage = std::make_shared<QString>();
     m_client.request(
@@ -285,7 +305,7 @@ void VivCli::cmdCreate(bool thenRun) {
 }
 
 void VivCli::cmdExec(const QString& sandboxId, bool) {
-    const Parsed p = parse(m_args, {"--template", "--name", "-e", "--env", "-w", "--workdir", "-u", "--user"},
+    const Parsed p = parse(m_args, {"--template", "--name", "-e", "--env", "-w", "--workdir", "-u", "--user", "--image"},
                            {"-t", "--tty", "--keep", "-i"});
     if (!p.error.isEmpty())
         return usage(p.error);
@@ -299,7 +319,7 @@ void VivCli::cmdExec(const QString& sandboxId, bool) {
     }
     if (argv.isEmpty())
         argv = positional; // "viv exec ID echo hi" works too
-    if (argv.isEmpty())
+    if (argv.isEmpty() && !m_imageRun)
         return usage("no command given: viv exec ID -- CMD...");
     const bool tty = p.flags.contains("-t") || p.flags.contains("--tty");
     QJsonObject env;
@@ -315,6 +335,8 @@ void VivCli::cmdExec(const QString& sandboxId, bool) {
                      {"origin", "viv"}};
     if (!env.isEmpty())
         body["env"] = env;
+    if (m_imageRun)
+        body["entrypoint"] = true;
     if (const QString w = (p.values.value("-w") + p.values.value("--workdir")).value(0); !w.isEmpty())
         body["cwd"] = w;
     if (const QString u = (p.values.value("-u") + p.values.value("--user")).value(0); !u.isEmpty())
@@ -415,6 +437,302 @@ void VivCli::cmdList() {
     });
 }
 
+// `viv image ls`: the images templates use.
+void VivCli::cmdCatalog() {
+    const Parsed p = parse(m_args, {}, {"--json"});
+    if (!p.error.isEmpty())
+        return usage(p.error);
+    if (p.positional != QStringList{"ls"})
+        return usage("viv " + m_command + " ls [--json]");
+    m_client.request("image.list", {}, [this, p](Result<QJsonObject> r) {
+        if (!r)
+            return failWith(r.error());
+        const QJsonArray list = r->value("images").toArray();
+        if (p.flags.contains("--json")) {
+            out(QString::fromUtf8(QJsonDocument(list).toJson(QJsonDocument::Indented)).trimmed());
+            return finish(0);
+        }
+        int width = 12;
+        for (const QJsonValue& v : list)
+            width = std::max(width, int(v.toObject().value("name").toString().size()));
+        const QString row = "%1 %2 %3 %4 %5";
+        out(row.arg("NAME", -width).arg("DIGEST", -12).arg("LAYERS", -6).arg("ON DISK", -10).arg("DESCRIPTION"));
+        for (const QJsonValue& v : list) {
+            const QJsonObject i = v.toObject();
+            const bool pulled = i.value("kind").toString() == "pulled";
+            const QString size = i.value("built").toBool() ? humanBytes(i.value("disk_bytes").toInteger())
+                                                           : QString("not built");
+            out(row.arg(i.value("name").toString(), -width)
+                    .arg(pulled ? i.value("digest").toString().mid(7, 12) : QString("built-in"), -12)
+                    .arg(pulled ? QString::number(i.value("layers").toInt()) : QString("-"), -6)
+                    .arg(size, -10)
+                    .arg(pulled ? i.value("description").toString() + " (" +
+                                      humanBytes(i.value("size").toInteger()) + " compressed)"
+                                : i.value("description").toString()));
+        }
+        finish(0);
+    });
+}
+
+// `viv image ls|pull|rm|login`.
+void VivCli::cmdImage() {
+    const Parsed p = parse(m_args, {"-u", "--username"}, {"--json", "--insecure", "--password-stdin"});
+    if (!p.error.isEmpty())
+        return usage(p.error);
+    const QString verb = p.positional.value(0);
+    const QString arg = p.positional.value(1);
+    if (verb == "ls")
+        return cmdCatalog();
+    if (verb == "pull" && p.positional.size() == 2)
+        return cmdImagePull(arg, p.flags.contains("--insecure"));
+    if (verb == "rm" && p.positional.size() == 2) {
+        m_client.request("image.remove", {{"ref", arg}}, [this, arg](Result<QJsonObject> r) {
+            if (!r)
+                return failWith(r.error());
+            err("image " + arg + " removed");
+            finish(0);
+        });
+        return;
+    }
+    if (verb == "login" && p.positional.size() == 2) {
+        const QString user = (p.values.value("-u") + p.values.value("--username")).value(0);
+        if (user.isEmpty() || !p.flags.contains("--password-stdin"))
+            return usage("viv image login REGISTRY -u USER --password-stdin (the password is "
+                         "read from stdin, never from the command line)");
+        QFile in;
+        in.open(stdin, QIODevice::ReadOnly);
+        QByteArray password = in.readAll();
+        while (password.endsWith('\n') || password.endsWith('\r'))
+            password.chop(1);
+        if (password.isEmpty())
+            return failWith(makeError("bad_request", "No password on stdin."));
+        m_client.request("image.login",
+                         {{"registry", arg},
+                          {"username", user},
+                          {"password", QString::fromUtf8(password)},
+                          {"insecure", p.flags.contains("--insecure")}},
+                         [this](Result<QJsonObject> r) {
+                             if (!r)
+                                 return failWith(r.error());
+                             err("logged in to " + r->value("registry").toString());
+                             finish(0);
+                         });
+        return;
+    }
+    usage("viv image ls [--json] | pull REF [--insecure] | rm REF | login REGISTRY -u USER "
+          "--password-stdin [--insecure]");
+}
+
+// `viv image pull REF`: one line per layer, redrawn in place on a terminal; on a pipe, a line
+// each time a layer changes state.
+void VivCli::cmdImagePull(const QString& ref, bool insecure) {
+    const bool tty = Terminal::isTerminal(STDERR_FILENO);
+    auto drawn = std::make_shared<int>(0); // lines drawn last time (terminal)
+    auto states = std::make_shared<QHash<QString, QString>>();
+    auto lastMessage = std::make_shared<QString>();
+    m_client.request(
+        "image.pull", {{"ref", ref}, {"insecure", insecure}},
+        [this, ref](Result<QJsonObject> r) {
+            if (!r)
+                return failWith(r.error());
+            const QJsonObject image = r->value("image").toObject();
+            out(QString("%1 %2").arg(image.value("name").toString(), image.value("digest").toString()));
+            finish(0);
+        },
+        {},
+        [tty, drawn, states, lastMessage](const QJsonObject& progress) {
+            const QJsonArray layers = progress.value("layers").toArray();
+            const QString message = progress.value("message").toString();
+            if (!tty) {
+                for (const QJsonValue& v : layers) {
+                    const QJsonObject l = v.toObject();
+                    const QString digest = l.value("digest").toString().mid(7, 12);
+                    const QString state = l.value("state").toString();
+                    if (states->value(digest) != state) {
+                        states->insert(digest, state);
+                        err(QString("%1 %2 %3").arg(digest, state, humanBytes(l.value("size").toInteger())));
+                    }
+                }
+                if (message != *lastMessage && layers.isEmpty())
+                    err(message);
+                *lastMessage = message;
+                return;
+            }
+            QString screen;
+            if (*drawn > 0)
+                screen += QString("\033[%1A").arg(*drawn);
+            int lines = 0;
+            for (const QJsonValue& v : layers) {
+                const QJsonObject l = v.toObject();
+                const qint64 size = l.value("size").toInteger(), done = l.value("done").toInteger();
+                const int filled = size > 0 ? int(20 * done / size) : 20;
+                screen += QString("\r\033[K%1 [%2%3] %4/%5 %6\n")
+                              .arg(l.value("digest").toString().mid(7, 12))
+                              .arg(QString(filled, '#'), QString(20 - filled, ' '))
+                              .arg(humanBytes(done), humanBytes(size), l.value("state").toString());
+                ++lines;
+            }
+            screen += QString("\r\033[K%1% %2\n").arg(progress.value("percent").toInt()).arg(message.left(70));
+            ++lines;
+            *drawn = lines;
+            std::fputs(qPrintable(screen), stderr);
+            std::fflush(stderr);
+        });
+}
+
+// `viv template ls|show|create|edit|rm`: the template.* requests. Files the service skipped
+// are reported on stderr by `ls`, each naming the file and the field.
+void VivCli::cmdTemplate() {
+    const Parsed p = parse(m_args,
+                           {"--from", "--image", "--vcpus", "--memory", "--disk", "-e", "--env", "-w",
+                            "--workdir", "-u", "--user", "--unset-env"},
+                           {"--json"});
+    if (!p.error.isEmpty())
+        return usage(p.error);
+    const QString verb = p.positional.value(0);
+    const QString name = p.positional.value(1);
+    const bool json = p.flags.contains("--json");
+    if (verb == "ls" && p.positional.size() == 1 && p.values.isEmpty()) {
+        m_client.request("template.list", {}, [this, json](Result<QJsonObject> r) {
+            if (!r)
+                return failWith(r.error());
+            const QJsonArray list = r->value("templates").toArray();
+            for (const QJsonValue& v : r->value("problems").toArray())
+                err("viv: template file skipped: " + v.toObject().value("message").toString());
+            if (json) {
+                out(QString::fromUtf8(QJsonDocument(list).toJson(QJsonDocument::Indented)).trimmed());
+                return finish(0);
+            }
+            const QString row = "%1 %2 %3 %4 %5 %6";
+            out(row.arg("NAME", -16).arg("IMAGE", -10).arg("VCPUS", -6).arg("MEMORY", -10).arg("DISK", -10).arg("SOURCE"));
+            for (const QJsonValue& v : list) {
+                const QJsonObject t = v.toObject();
+                out(row.arg(t.value("name").toString(), -16)
+                        .arg(t.value("image").toString(), -10)
+                        .arg(t.value("vcpus").toInt(), -6)
+                        .arg(QString::number(t.value("memory_mib").toInt()) + " MiB", -10)
+                        .arg(t.contains("disk_mib") ? QString::number(t.value("disk_mib").toInt()) + " MiB"
+                                                    : QString("image"), -10)
+                        .arg(t.value("builtin").toBool() ? "built-in" : "user"));
+            }
+            finish(0);
+        });
+        return;
+    }
+    const QStringList verbs{"show", "create", "edit", "rm"};
+    if (!verbs.contains(verb) || p.positional.size() != 2)
+        return usage("viv template ls | show NAME | create NAME [--from T] [OPTIONS] | edit NAME "
+                     "OPTIONS | rm NAME");
+    const bool changes = verb == "create" || verb == "edit";
+    if (!changes && !p.values.isEmpty())
+        return usage("viv template " + verb + " takes only a template name");
+    if (verb == "edit" && p.values.contains("--from"))
+        return usage("--from is for viv template create");
+    if (verb == "edit" && p.values.isEmpty())
+        return usage("viv template edit " + name + " needs something to change, e.g. --memory 1024");
+    if (changes)
+        return cmdTemplateChange(verb, name, p.values);
+    if (verb == "rm") {
+        m_client.request("template.remove", {{"name", name}}, [this, name](Result<QJsonObject> r) {
+            if (!r)
+                return failWith(r.error());
+            err("template '" + name + "' removed");
+            finish(0);
+        });
+        return;
+    }
+    m_client.request("template.get", {{"name", name}}, [this, json](Result<QJsonObject> r) {
+        if (!r)
+            return failWith(r.error());
+        const QJsonObject t = r->value("template").toObject();
+        if (json) {
+            out(QString::fromUtf8(QJsonDocument(t).toJson(QJsonDocument::Indented)).trimmed());
+            return finish(0);
+        }
+        auto line = [](const QString& key, const QString& value) { out(QString("%1 %2").arg(key + ":", -12).arg(value)); };
+        line("name", t.value("name").toString());
+        line("source", t.value("builtin").toBool() ? QString("built-in") : t.value("file").toString());
+        if (t.contains("description"))
+            line("description", t.value("description").toString());
+        line("image", t.value("image").toString());
+        line("vcpus", QString::number(t.value("vcpus").toInt()));
+        line("memory", QString::number(t.value("memory_mib").toInt()) + " MiB");
+        line("disk", t.contains("disk_mib") ? QString::number(t.value("disk_mib").toInt()) + " MiB"
+                                            : QString("the image's size"));
+        line("workdir", t.value("workdir").toString().isEmpty() ? QString("(the user's home)")
+                                                                : t.value("workdir").toString());
+        line("user", t.value("user").toString().isEmpty() ? QString("(root)") : t.value("user").toString());
+        const QJsonObject env = t.value("env").toObject();
+        QStringList vars;
+        for (auto it = env.begin(); it != env.end(); ++it)
+            vars << it.key() + "=" + it.value().toString();
+        line("env", vars.isEmpty() ? QString("(none)") : vars.join("\n" + QString(13, ' ')));
+        finish(0);
+    });
+}
+
+void VivCli::cmdTemplateChange(const QString& verb, const QString& name, const QMap<QString, QStringList>& v) {
+    const bool create = verb == "create";
+    QJsonObject body{{"name", name}};
+    if (v.contains("--from"))
+        body["from"] = v.value("--from").last();
+    if (v.contains("--image"))
+        body["image"] = v.value("--image").last();
+    // Numbers go as given; the service checks their ranges (they depend on the host).
+    for (const auto& [option, field] : {std::pair{"--vcpus", "vcpus"}, {"--memory", "memory_mib"}, {"--disk", "disk_mib"}}) {
+        if (!v.contains(option))
+            continue;
+        bool ok = false;
+        const qint64 n = v.value(option).last().toLongLong(&ok);
+        if (!ok || n < 0)
+            return usage(QString(option) + " takes a number" + (QString(option) == "--vcpus" ? "" : " of MiB"));
+        // --disk 0: back to the image's own size.
+        body[field] = QString(option) == "--disk" && n == 0 ? QJsonValue(QJsonValue::Null) : QJsonValue(n);
+    }
+    if (const QStringList w = v.value("-w") + v.value("--workdir"); !w.isEmpty())
+        body["workdir"] = w.last();
+    if (const QStringList u = v.value("-u") + v.value("--user"); !u.isEmpty())
+        body["user"] = u.last();
+    QMap<QString, QString> set;
+    for (const QString& kv : v.value("-e") + v.value("--env")) {
+        if (!kv.contains('='))
+            return usage("-e takes NAME=VALUE");
+        set.insert(kv.left(kv.indexOf('=')), kv.mid(kv.indexOf('=') + 1));
+    }
+    const QStringList unset = v.value("--unset-env");
+    auto send = [this, verb, name, create](QJsonObject request) {
+        m_client.request(create ? "template.create" : "template.update", request,
+                         [this, name, create](Result<QJsonObject> r) {
+                             if (!r)
+                                 return failWith(r.error());
+                             err("template '" + name + "' " + (create ? "created: " : "changed: ") +
+                                 r->value("template").toObject().value("file").toString());
+                             finish(0);
+                         });
+    };
+    if (set.isEmpty() && unset.isEmpty())
+        return send(body);
+    // The API replaces env as a whole: -e and --unset-env change the environment the
+    // template has (edit) or copies (create --from).
+    const QString base = create ? body.value("from").toString() : name;
+    auto withEnv = [body, set, unset, send](const QJsonObject& env) mutable {
+        QJsonObject merged = env;
+        for (auto it = set.begin(); it != set.end(); ++it)
+            merged[it.key()] = it.value();
+        for (const QString& key : unset)
+            merged.remove(key);
+        body["env"] = merged;
+        send(body);
+    };
+    if (base.isEmpty())
+        return withEnv({});
+    m_client.request("template.get", {{"name", base}}, [this, withEnv](Result<QJsonObject> r) mutable {
+        if (!r)
+            return failWith(r.error());
+        withEnv(r->value("template").toObject().value("env").toObject());
+    });
+}
+
 void VivCli::cmdStats() {
     const Parsed p = parse(m_args, {"--count", "-n"}, {"--json"});
     if (!p.error.isEmpty())
@@ -484,49 +802,6 @@ void VivCli::cmdStats() {
             if (count > 0 && ++*samples >= count)
                 finish(0);
         });
-    });
-}
-
-// `viv template ls` and `viv image ls`: the two catalogues a sandbox is made from.
-void VivCli::cmdCatalog() {
-    const Parsed p = parse(m_args, {}, {"--json"});
-    if (!p.error.isEmpty())
-        return usage(p.error);
-    if (p.positional != QStringList{"ls"})
-        return usage("viv " + m_command + " ls [--json]");
-    const bool templates = m_command == "template";
-    m_client.request(templates ? "info" : "image.list", {}, [this, p, templates](Result<QJsonObject> r) {
-        if (!r)
-            return failWith(r.error());
-        const QJsonArray list = r->value(templates ? "templates" : "images").toArray();
-        if (p.flags.contains("--json")) {
-            out(QString::fromUtf8(QJsonDocument(list).toJson(QJsonDocument::Indented)).trimmed());
-            return finish(0);
-        }
-        if (templates) {
-            out(QString("%1 %2 %3 %4").arg("NAME", -12).arg("IMAGE", -12).arg("VCPUS", -6).arg("MEMORY"));
-            for (const QJsonValue& v : list) {
-                const QJsonObject t = v.toObject();
-                out(QString("%1 %2 %3 %4 MiB")
-                        .arg(t.value("name").toString(), -12)
-                        .arg(t.value("image").toString(), -12)
-                        .arg(t.value("vcpus").toInt(), -6)
-                        .arg(t.value("memory_mib").toInt()));
-            }
-        } else {
-            out(QString("%1 %2 %3").arg("NAME", -12).arg("SIZE", -10).arg("DESCRIPTION"));
-            for (const QJsonValue& v : list) {
-                const QJsonObject i = v.toObject();
-                const QString size = i.value("built").toBool()
-                                         ? QString::number(i.value("disk_bytes").toDouble() / (1024 * 1024), 'f', 1) + " MiB"
-                                         : QString("not built");
-                out(QString("%1 %2 %3")
-                        .arg(i.value("name").toString(), -12)
-                        .arg(size, -10)
-                        .arg(i.value("description").toString()));
-            }
-        }
-        finish(0);
     });
 }
 

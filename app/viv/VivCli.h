@@ -12,6 +12,7 @@
 #include <QElapsedTimer>
 #include <QObject>
 #include <QFile>
+#include <QMap>
 #include <QSocketNotifier>
 #include <QStringList>
 
@@ -49,6 +50,10 @@ private:
     void cmdToken();
     void cmdCopy();
     void cmdCatalog();
+    void cmdImage(); // image ls | pull | rm | login
+    void cmdImagePull(const QString& ref, bool insecure);
+    void cmdTemplate();
+    void cmdTemplateChange(const QString& verb, const QString& name, const QMap<QString, QStringList>& values);
     void upload(const QString& local, const QString& sandbox, QString remote);
     void download(const QString& sandbox, const QString& remote, QString local);
     void copy(FileTransfer::Direction direction, const QString& sandbox, const QString& remote,
@@ -64,6 +69,7 @@ private:
     std::unique_ptr<QSocketNotifier> m_stdin;
     quint32 m_channel = 0;
     QString m_ephemeral; // sandbox `viv run` made and removes afterwards
+    bool m_imageRun = false; // run/create --image: the command follows the image's Entrypoint
     QFileDevice* m_export = nullptr; // viv export: stdout or a QSaveFile
     int m_exitCode = 0;
 };

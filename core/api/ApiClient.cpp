@@ -22,6 +22,7 @@ ApiClient::ApiClient(QObject* parent) : QObject(parent) {
         // Every waiting request learns that its answer will not come.
         const auto replies = std::exchange(m_replies, {});
         m_progress.clear();
+        m_detailed.clear();
         for (const Reply& r : replies)
             r(makeError("disconnected", "The connection to vivariumd was lost: " + reason));
         if (wasReady)
@@ -69,7 +70,8 @@ void ApiClient::open(const Endpoint& endpoint) {
     m_socket.open(request);
 }
 
-qint64 ApiClient::request(const QString& type, QJsonObject body, Reply reply, Progress progress) {
+qint64 ApiClient::request(const QString& type, QJsonObject body, Reply reply, Progress progress,
+                          DetailedProgress detailed) {
     const qint64 id = m_nextId++;
     body["id"] = id;
     body["type"] = type;
@@ -77,6 +79,8 @@ qint64 ApiClient::request(const QString& type, QJsonObject body, Reply reply, Pr
         m_replies.insert(id, std::move(reply));
     if (progress)
         m_progress.insert(id, std::move(progress));
+    if (detailed)
+        m_detailed.insert(id, std::move(detailed));
     m_socket.sendTextMessage(QString::fromUtf8(QJsonDocument(body).toJson(QJsonDocument::Compact)));
     return id;
 }
@@ -118,6 +122,8 @@ void ApiClient::onText(const QString& message) {
     if (type == "progress") {
         if (const Progress p = m_progress.value(id))
             p(o.value("percent").toInt(), o.value("message").toString());
+        if (const DetailedProgress d = m_detailed.value(id))
+            d(o);
         return;
     }
     if (type == "error" && id < 0) {
@@ -128,6 +134,7 @@ void ApiClient::onText(const QString& message) {
     }
     const Reply r = m_replies.take(id);
     m_progress.remove(id);
+    m_detailed.remove(id);
     if (!r)
         return;
     if (type == "error") {

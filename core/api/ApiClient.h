@@ -28,6 +28,8 @@ class ApiClient : public QObject {
 public:
     using Reply = std::function<void(Result<QJsonObject>)>;
     using Progress = std::function<void(int percent, const QString& message)>;
+    // The whole progress message, for requests whose progress says more (image.pull's layers).
+    using DetailedProgress = std::function<void(const QJsonObject& message)>;
 
     explicit ApiClient(QObject* parent = nullptr);
     ~ApiClient() override;
@@ -39,7 +41,8 @@ public:
     bool isConnected() const { return m_ready; }
     QJsonObject serverHello() const { return m_hello; }
 
-    qint64 request(const QString& type, QJsonObject body, Reply reply, Progress progress = {});
+    qint64 request(const QString& type, QJsonObject body, Reply reply, Progress progress = {},
+                   DetailedProgress detailed = {});
     void sendData(quint32 channel, const QByteArray& data); // stdin; empty closes it
     void sendData(api::DataKind kind, quint32 channel, const QByteArray& data);
 
@@ -62,6 +65,7 @@ private:
     QWebSocket m_socket;
     QHash<qint64, Reply> m_replies;
     QHash<qint64, Progress> m_progress;
+    QHash<qint64, DetailedProgress> m_detailed;
     qint64 m_nextId = 1;
     bool m_ready = false;
     QJsonObject m_hello;

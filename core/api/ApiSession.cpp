@@ -67,6 +67,22 @@ ApiSession::ApiSession(QWebSocket* socket, SandboxManager* manager, TokenStore* 
                              {{"sandbox", s->id()}, {"path", path}, {"size", size}});
             });
 
+    // Templates are not any sandbox's: every connection, scoped or not, hears of them.
+    TemplateStore* templates = &manager->templates();
+    connect(templates, &TemplateStore::templateAdded, this,
+            [this](const Template& t) { event("template.added", {{"template", t.toJson()}}); });
+    connect(templates, &TemplateStore::templateChanged, this,
+            [this](const Template& t) { event("template.changed", {{"template", t.toJson()}}); });
+    connect(templates, &TemplateStore::templateRemoved, this,
+            [this](const QString& name) { event("template.removed", {{"name", name}}); });
+    connect(templates, &TemplateStore::problemsChanged, this,
+            [this](const QList<TemplateProblem>& problems) {
+                QJsonArray list;
+                for (const TemplateProblem& p : problems)
+                    list.append(p.toJson());
+                event("template.problems", {{"problems", list}});
+            });
+
     QJsonObject hello{{"type", "hello"},
                       {"version", api::kVersion},
                       {"server", "vivariumd " VIVARIUM_VERSION},
@@ -194,6 +210,9 @@ void ApiSession::onText(const QString& message) {
         {"info", &ApiSession::handleInfo},
         {"sandbox.list", &ApiSession::handleList},
         {"image.list", &ApiSession::handleImageList},
+        {"image.pull", &ApiSession::handleImagePull},
+        {"image.remove", &ApiSession::handleImageRemove},
+        {"image.login", &ApiSession::handleImageLogin},
         {"sandbox.create", &ApiSession::handleCreate},
         {"sandbox.start", &ApiSession::handleStart},
         {"sandbox.stop", &ApiSession::handleStop},
@@ -213,6 +232,11 @@ void ApiSession::onText(const QString& message) {
         {"file.stat", &ApiSession::handleFileSimple},
         {"file.list", &ApiSession::handleFileSimple},
         {"file.remove", &ApiSession::handleFileSimple},
+        {"template.list", &ApiSession::handleTemplateList},
+        {"template.get", &ApiSession::handleTemplateGet},
+        {"template.create", &ApiSession::handleTemplateChange},
+        {"template.update", &ApiSession::handleTemplateChange},
+        {"template.remove", &ApiSession::handleTemplateRemove},
         {"token.create", &ApiSession::handleTokenCreate},
         {"token.list", &ApiSession::handleTokenList},
         {"token.revoke", &ApiSession::handleTokenRevoke},
@@ -343,9 +367,8 @@ quint32 ApiSession::attach(Sandbox* sandbox, Run* run) {
 
 void ApiSession::handleInfo(qint64 id, const QJsonObject&) {
     QJsonArray templates;
-    for (const Template& t : SandboxManager::builtinTemplates())
-        templates.append(QJsonObject{{"name", t.name}, {"image", t.image},
-                                     {"vcpus", t.vcpus}, {"memory_mib", t.memoryMiB}});
+    for (const Template& t : m_manager->templates().list())
+        templates.append(t.toJson());
     reply(id, {{"version", api::kVersion},
                {"server", "vivariumd " VIVARIUM_VERSION},
                {"accelerator", acceleratorName(m_manager->accelerator())},
@@ -378,8 +401,11 @@ void ApiSession::handleCreate(qint64 id, const QJsonObject& req) {
         return fail(id, badField("template", "a string"));
     if (req.contains("name") && !req.value("name").isString())
         return fail(id, badField("name", "a string"));
+    if (req.contains("image") && !req.value("image").isString())
+        return fail(id, badField("image", "a string: a built-in image or an image reference"));
     o.templateName = req.value("template").toString("default");
     o.name = req.value("name").toString();
+    o.image = req.value("image").toString();
     QPointer<ApiSession> self(this);
     m_manager->create(
         o,
@@ -467,7 +493,13 @@ void ApiSession::handleExec(qint64 id, const QJsonObject& req) {
         return fail(id, s.error());
     ExecOptions o;
     const QJsonValue argv = req.value("argv");
-    if (!argv.isArray() || argv.toArray().isEmpty())
+    if (req.contains("entrypoint") && !req.value("entrypoint").isBool())
+        return fail(id, badField("entrypoint", "true or false"));
+    o.entrypoint = req.value("entrypoint").toBool(false);
+    // With entrypoint, an empty (or absent) argv runs the image's own command.
+    const bool imageCommand = o.entrypoint && (argv.isUndefined() || argv.toArray().isEmpty());
+    if ((req.contains("argv") && !argv.isArray()) ||
+        (!imageCommand && (!argv.isArray() || argv.toArray().isEmpty())))
         return fail(id, badField("argv", "a non-empty list of strings"));
     for (const QJsonValue& a : argv.toArray()) {
         if (!a.isString())
@@ -709,6 +741,53 @@ void ApiSession::handleFileSimple(qint64 id, const QJsonObject& req) {
             fail(id, r.error());
         f->deleteLater();
     });
+}
+
+void ApiSession::handleTemplateList(qint64 id, const QJsonObject&) {
+    TemplateStore& store = m_manager->templates();
+    QJsonArray templates, problems;
+    for (const Template& t : store.list())
+        templates.append(t.toJson());
+    for (const TemplateProblem& p : store.problems())
+        problems.append(p.toJson());
+    reply(id, {{"templates", templates}, {"problems", problems}, {"limits", store.rules().toJson()}});
+}
+
+void ApiSession::handleTemplateGet(qint64 id, const QJsonObject& req) {
+    if (!req.value("name").isString())
+        return fail(id, badField("name", "a template name"));
+    auto t = m_manager->templates().find(req.value("name").toString());
+    if (!t)
+        return fail(id, t.error());
+    reply(id, {{"template", t->toJson()}});
+}
+
+void ApiSession::handleTemplateChange(qint64 id, const QJsonObject& req) {
+    const bool create = req.value("type").toString() == "template.create";
+    if (auto st = ownerOnly("changing templates"); !st)
+        return fail(id, st.error());
+    if (!req.value("name").isString())
+        return fail(id, badField("name", "a template name"));
+    if (req.contains("from") && (!create || !req.value("from").isString()))
+        return fail(id, badField("from", create ? "the name of the template to copy"
+                                                : "absent: update changes a template in place"));
+    // The template's own fields are the request's (TemplateStore picks and checks them).
+    const QString name = req.value("name").toString();
+    auto t = create ? m_manager->templates().create(name, req, req.value("from").toString())
+                    : m_manager->templates().update(name, req);
+    if (!t)
+        return fail(id, t.error());
+    reply(id, {{"template", t->toJson()}});
+}
+
+void ApiSession::handleTemplateRemove(qint64 id, const QJsonObject& req) {
+    if (auto st = ownerOnly("removing templates"); !st)
+        return fail(id, st.error());
+    if (!req.value("name").isString())
+        return fail(id, badField("name", "a template name"));
+    if (auto st = m_manager->templates().remove(req.value("name").toString()); !st)
+        return fail(id, st.error());
+    reply(id, {});
 }
 
 void ApiSession::handleTokenCreate(qint64 id, const QJsonObject& req) {

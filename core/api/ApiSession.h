@@ -62,6 +62,10 @@ private:
     void handleInfo(qint64 id, const QJsonObject& request);
     void handleList(qint64 id, const QJsonObject& request);
     void handleImageList(qint64 id, const QJsonObject& request);
+    // Pulled images (ApiSessionImages.cpp).
+    void handleImagePull(qint64 id, const QJsonObject& request);
+    void handleImageRemove(qint64 id, const QJsonObject& request);
+    void handleImageLogin(qint64 id, const QJsonObject& request);
     void handleCreate(qint64 id, const QJsonObject& request);
     void handleStart(qint64 id, const QJsonObject& request);
     void handleStop(qint64 id, const QJsonObject& request);
@@ -80,6 +84,10 @@ private:
     void handleFileSimple(qint64 id, const QJsonObject& request);
     Result<FileStream*> openFile(qint64 id, const QJsonObject& request, int kind);
     void onUploadData(quint32 channel, const QByteArray& data);
+    void handleTemplateList(qint64 id, const QJsonObject& request);
+    void handleTemplateGet(qint64 id, const QJsonObject& request);
+    void handleTemplateChange(qint64 id, const QJsonObject& request); // create, update
+    void handleTemplateRemove(qint64 id, const QJsonObject& request);
     void handleTokenCreate(qint64 id, const QJsonObject& request);
     void handleTokenList(qint64 id, const QJsonObject& request);
     void handleTokenRevoke(qint64 id, const QJsonObject& request);

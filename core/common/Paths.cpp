@@ -32,6 +32,7 @@ QString cacheDir() {
 }
 QString kernelDir() { return cacheDir() + "/kernel"; }
 QString imagesDir() { return cacheDir() + "/images"; }
+QString ociDir() { return cacheDir() + "/oci"; }
 QString sandboxesDir() { return dataDir() + "/sandboxes"; }
 QString tokenFile() { return configDir() + "/token"; }
 QString endpointFile() { return runtimeDir() + "/endpoint"; }

@@ -15,6 +15,8 @@ QString runtimeDir(); // $XDG_RUNTIME_DIR/vivarium (or a private temp dir): endp
 QString cacheDir();
 QString kernelDir();
 QString imagesDir();
+// Pulled OCI images: verified blobs (shared by every image), partial downloads, built images.
+QString ociDir();
 QString sandboxesDir();
 QString tokenFile();
 QString endpointFile(); // written by vivariumd: the URL it listens on

@@ -5,6 +5,7 @@
 
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QPointer>
 
 #include <sys/stat.h>
@@ -17,16 +18,49 @@ GuestArtifacts ImageStore::artifacts(const QString& image) const {
     // The uncompressed PVH vmlinux boots well over a second faster under TCG than the
     // bzImage, which the guest must first decompress (resources/guest/README.md).
     const QString vmlinux = Paths::kernelDir() + "/vmlinux";
+    QString rootfs = Paths::imagesDir() + "/" + image + "/rootfs.img";
+    if (!builtinImages().contains(image)) {
+        if (const QString pinned = PulledImages::rootfsOf(image); !pinned.isEmpty())
+            rootfs = pinned;
+        else if (auto local = m_pulled.resolve(image))
+            rootfs = local->rootfs;
+    }
     return {QFileInfo::exists(vmlinux) ? vmlinux : Paths::kernelDir() + "/vmlinuz",
-            Paths::kernelDir() + "/initramfs.cpio.gz",
-            Paths::imagesDir() + "/" + image + "/rootfs.img"};
+            Paths::kernelDir() + "/initramfs.cpio.gz", rootfs, image};
+}
+
+Result<QString> ImageStore::resolve(const QString& image) const {
+    if (builtinImages().contains(image))
+        return image;
+    auto local = m_pulled.resolve(image);
+    if (!local)
+        return local.error();
+    return local->pinned();
+}
+
+std::optional<oci::RunConfig> ImageStore::runConfig(const QString& image) {
+    if (builtinImages().contains(image))
+        return std::nullopt;
+    return m_pulled.runConfig(image);
 }
 
 QJsonObject ImageInfo::toJson() const {
-    QJsonObject o{{"name", name}, {"description", description}, {"built", built}};
+    QJsonObject o{{"name", name}, {"description", description}, {"built", built},
+                  {"kind", pulled ? "pulled" : "builtin"}};
     if (built) {
         o["disk_bytes"] = diskBytes;
         o["built_at"] = builtAt.toUTC().toString(Qt::ISODateWithMs);
+    }
+    if (pulled) {
+        QJsonArray refs;
+        for (const QString& r : pulled->refs)
+            refs.append(r);
+        o["refs"] = refs;
+        o["digest"] = pulled->digest.toString();
+        o["pinned"] = pulled->pinned();
+        o["size"] = pulled->size;
+        o["layers"] = int(pulled->layers.size());
+        o["config"] = pulled->config.toJson();
     }
     return o;
 }
@@ -47,7 +81,24 @@ QList<ImageInfo> ImageStore::list() const {
         }
         images << info;
     }
+    for (const PulledImage& p : m_pulled.list())
+        images << ImageInfo::fromPulled(p);
     return images;
+}
+
+ImageInfo ImageInfo::fromPulled(const PulledImage& p) {
+    ImageInfo info;
+    // A reference people recognise; the pinned name when no tag names it any more.
+    auto ref = p.refs.isEmpty() ? Result<ImageReference>(makeError("", ""))
+                                : ImageReference::parse(p.refs.first());
+    info.name = ref ? ref->familiar() : p.pinned();
+    info.description = p.repository;
+    info.rootfs = p.rootfs;
+    info.built = true;
+    info.diskBytes = p.diskBytes;
+    info.builtAt = p.pulledAt;
+    info.pulled = p;
+    return info;
 }
 
 QList<QStringList> ImageStore::pendingSteps(const QString& image) const {
@@ -60,16 +111,43 @@ QList<QStringList> ImageStore::pendingSteps(const QString& image) const {
     if (!initrd.exists() || steps.size() ||
         (!agent.isEmpty() && QFileInfo(agent).lastModified() > initrd.lastModified()))
         steps << QStringList{"initramfs", agent, Paths::kernelDir(), a.initrd};
-    if (!QFileInfo::exists(a.rootfs))
+    if (!QFileInfo::exists(a.rootfs) && builtinImages().contains(image))
         steps << QStringList{"rootfs", image, a.rootfs};
     return steps;
 }
 
 void ImageStore::ensure(const QString& image, Progress progress, Done done, QObject* context) {
     if (!builtinImages().contains(image)) {
-        done(makeError("unknown_image",
-                       QString("There is no image named '%1'. Built-in images: %2.")
-                           .arg(image, builtinImages().join(", "))));
+        if (!PulledImages::looksLikeReference(image)) {
+            done(makeError("unknown_image",
+                           QString("There is no image named '%1'. Built-in images: %2; or give "
+                                   "an image reference such as python:3.12-slim.")
+                               .arg(image, builtinImages().join(", "))));
+            return;
+        }
+        if (auto local = m_pulled.resolve(image)) {
+            m_queue.push_back({local->pinned(), std::move(progress), std::move(done), context});
+        } else {
+            // Like `docker run`: an image that is not here yet is pulled first.
+            QPointer<QObject> ctx(context);
+            m_pulled.pull(
+                image, {},
+                [progress](const PullProgress& p) {
+                    if (progress)
+                        progress(p.percent * 9 / 10, "pulling: " + p.message);
+                },
+                [this, progress, done, ctx](Result<PulledImage> pulled) {
+                    if (!ctx)
+                        return;
+                    if (!pulled)
+                        return done(pulled.error());
+                    ensure(pulled->pinned(), progress, done, ctx);
+                },
+                context);
+            return;
+        }
+        if (!m_process)
+            runNext();
         return;
     }
     m_queue.push_back({image, std::move(progress), std::move(done), context});

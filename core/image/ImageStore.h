@@ -2,8 +2,11 @@
 // initramfs carrying vivarium-agent, and one ext4 root filesystem per image (the base that
 // sandbox overlays point at). Missing or stale artifacts are built on first use by the
 // `vivarium-image` helper, one build at a time, with progress reported to every waiter.
+// Images pulled from registries (PulledImages) are named by reference; ensure() pulls one that
+// is not here yet, and artifacts() of a pinned name (registry/repo@sha256:…) is its rootfs.
 #pragma once
 
+#include "PulledImages.h"
 #include "Result.h"
 
 #include <QDateTime>
@@ -23,6 +26,7 @@ struct GuestArtifacts {
     QString kernel;
     QString initrd;
     QString rootfs;
+    QString image; // what a sandbox records: a built-in name, or a pulled image pinned by digest
 };
 
 // What a user sees of one image: whether it is built, and what it costs on disk.
@@ -33,7 +37,9 @@ struct ImageInfo {
     bool built = false;  // false: built on first use
     qint64 diskBytes = 0; // allocated bytes of the root filesystem
     QDateTime builtAt;
+    std::optional<PulledImage> pulled; // set for images pulled from a registry
 
+    static ImageInfo fromPulled(const PulledImage& image);
     QJsonObject toJson() const;
 };
 
@@ -49,6 +55,11 @@ public:
     // Every image this store knows, built or not (a few stat calls).
     QList<ImageInfo> list() const;
     GuestArtifacts artifacts(const QString& image) const;
+    PulledImages& pulled() { return m_pulled; }
+    // The image config (exec defaults) of a pulled image; nothing for built-in images.
+    std::optional<oci::RunConfig> runConfig(const QString& image);
+    // The sandbox-facing name of `image`: a built-in name as is, a pulled reference pinned.
+    Result<QString> resolve(const QString& image) const;
     // What is missing or stale for `image`, as vivarium-image argument lists.
     QList<QStringList> pendingSteps(const QString& image) const;
 
@@ -71,6 +82,7 @@ private:
     int m_stepsDone = 0;   // for the front request, to scale progress over all its steps
     int m_stepsTotal = 0;  // 0: the front request has not started building
     QByteArray m_stderr;
+    PulledImages m_pulled;
 };
 
 } // namespace vivarium

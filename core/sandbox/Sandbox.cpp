@@ -16,15 +16,28 @@ namespace vivarium {
 using protocol::FrameType;
 
 QJsonObject SandboxConfig::toJson() const {
-    return {{"id", id},
-            {"uuid", uuid},
-            {"name", name},
-            {"template", templateName},
-            {"image", image},
-            {"vcpus", vcpus},
-            {"memory_mib", memoryMiB},
-            {"created", created.toString(Qt::ISODateWithMs)},
-            {"next_seq", qint64(nextSeq)}};
+    QJsonObject o{{"id", id},
+                  {"uuid", uuid},
+                  {"name", name},
+                  {"template", templateName},
+                  {"image", image},
+                  {"vcpus", vcpus},
+                  {"memory_mib", memoryMiB},
+                  {"created", created.toString(Qt::ISODateWithMs)},
+                  {"next_seq", qint64(nextSeq)}};
+    if (diskMiB > 0)
+        o["disk_mib"] = diskMiB;
+    if (!env.isEmpty()) {
+        QJsonObject vars;
+        for (auto it = env.begin(); it != env.end(); ++it)
+            vars[it.key()] = it.value();
+        o["env"] = vars;
+    }
+    if (!workdir.isEmpty())
+        o["workdir"] = workdir;
+    if (!user.isEmpty())
+        o["user"] = user;
+    return o;
 }
 
 Result<SandboxConfig> SandboxConfig::fromJson(const QJsonObject& o) {
@@ -36,6 +49,12 @@ Result<SandboxConfig> SandboxConfig::fromJson(const QJsonObject& o) {
     c.image = o.value("image").toString();
     c.vcpus = o.value("vcpus").toInt(1);
     c.memoryMiB = o.value("memory_mib").toInt(256);
+    c.diskMiB = o.value("disk_mib").toInt(0);
+    const QJsonObject env = o.value("env").toObject();
+    for (auto it = env.begin(); it != env.end(); ++it)
+        c.env.insert(it.key(), it.value().toString());
+    c.workdir = o.value("workdir").toString();
+    c.user = o.value("user").toString();
     c.created = QDateTime::fromString(o.value("created").toString(), Qt::ISODateWithMs);
     c.nextSeq = quint32(o.value("next_seq").toInteger(1));
     if (c.id.isEmpty() || c.image.isEmpty())
@@ -328,18 +347,50 @@ void Sandbox::failLiveRuns(const QString& why) {
         }
 }
 
-Result<Run*> Sandbox::exec(const ExecOptions& o) {
+Result<ExecOptions> resolveExec(const ExecOptions& request, const SandboxConfig& config,
+                                const std::optional<oci::RunConfig>& image) {
+    ExecOptions o = request;
+    if (!image)
+        return o;
+    if (o.entrypoint)
+        o.argv = image->entrypoint + (request.argv.isEmpty() ? image->cmd : request.argv);
+    if (o.argv.isEmpty())
+        return makeError("bad_request", "Nothing to run: the command is empty and the image "
+                                        "names no Entrypoint or Cmd.");
+    // Lowest first: the image's, the template's, the command's own (the caller then applies
+    // the template's again, which changes nothing).
+    QMap<QString, QString> env = image->envMap();
+    for (auto it = config.env.begin(); it != config.env.end(); ++it)
+        env.insert(it.key(), it.value());
+    for (auto it = request.env.begin(); it != request.env.end(); ++it)
+        env.insert(it.key(), it.value());
+    o.env = env;
+    if (o.cwd.isEmpty())
+        o.cwd = config.workdir.isEmpty() ? image->workingDir : config.workdir;
+    if (o.user.isEmpty())
+        o.user = config.user.isEmpty() ? image->user : config.user;
+    return o;
+}
+
+Result<Run*> Sandbox::exec(const ExecOptions& requested) {
     if (auto s = checkVerb(id(), m_state, SandboxVerb::Exec); !s)
         return s.error();
+    auto resolved = resolveExec(requested, m_config, m_manager->images().runConfig(m_config.image));
+    if (!resolved)
+        return resolved.error();
+    const ExecOptions& o = resolved.value();
     if (o.argv.isEmpty() || o.argv.first().isEmpty())
         return makeError("bad_request", "Nothing to run: the command is empty.");
     protocol::ExecRequest req;
     for (const QString& a : o.argv)
         req.argv.push_back(a.toStdString());
+    // The template's defaults, then the command's own.
+    for (auto it = m_config.env.begin(); it != m_config.env.end(); ++it)
+        req.env[it.key().toStdString()] = it.value().toStdString();
     for (auto it = o.env.begin(); it != o.env.end(); ++it)
         req.env[it.key().toStdString()] = it.value().toStdString();
-    req.cwd = o.cwd.toStdString();
-    req.user = o.user.toStdString();
+    req.cwd = (o.cwd.isEmpty() ? m_config.workdir : o.cwd).toStdString();
+    req.user = (o.user.isEmpty() ? m_config.user : o.user).toStdString();
     req.pty = o.pty;
     req.rows = quint16(std::clamp(o.rows, 1, 1000));
     req.cols = quint16(std::clamp(o.cols, 1, 1000));

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "GuestChannel.h"
+#include "OciManifest.h"
 #include "LibvirtConnection.h"
 #include "FileStream.h"
 #include "Run.h"
@@ -31,6 +32,12 @@ struct SandboxConfig {
     QString image;
     int vcpus = 1;
     int memoryMiB = 256;
+    int diskMiB = 0; // the overlay's virtual size; 0: the image's size
+    // Defaults of every command, copied from the template when the sandbox was made (so a
+    // later edit of the template does not change it). An exec's own env, cwd, user win.
+    QMap<QString, QString> env;
+    QString workdir;
+    QString user;
     QDateTime created;
     quint32 nextSeq = 1;
 
@@ -48,7 +55,15 @@ struct ExecOptions {
     int cols = 80;
     qint64 timeoutMs = 0; // 0: none; else the process group is killed and the run marked
     QString origin;
+    // `docker run` semantics for a pulled image: argv goes after its Entrypoint, and an empty
+    // argv runs Entrypoint + Cmd.
+    bool entrypoint = false;
 };
+
+// The command a sandbox runs: the request's argv, env, cwd and user over the template's
+// defaults (in `config`) over a pulled image's config (Env, WorkingDir, User, Entrypoint, Cmd).
+Result<ExecOptions> resolveExec(const ExecOptions& request, const SandboxConfig& config,
+                                const std::optional<oci::RunConfig>& image);
 
 class Sandbox : public QObject {
     Q_OBJECT

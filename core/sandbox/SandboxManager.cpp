@@ -65,6 +65,18 @@ ManagerSettings ManagerSettings::fromEnvironment() {
 SandboxManager::SandboxManager(ManagerSettings settings, QObject* parent)
     : QObject(parent), m_settings(std::move(settings)), m_images(this),
       m_stats(new StatsSampler(this, m_settings.statsIntervalMs)) {
+    QStringList images = ImageStore::builtinImages();
+    images.sort();
+    TemplateRules rules = TemplateRules::forHost(images);
+    rules.imageMiB = [this](const QString& image) {
+        const QFileInfo rootfs(m_images.artifacts(image).rootfs);
+        return rootfs.exists() ? int((rootfs.size() + (1 << 20) - 1) >> 20) : 0;
+    };
+    // A template may also name a pulled image, by any reference that resolves to it here.
+    rules.imageAvailable = [this](const QString& image) {
+        return ImageStore::builtinImages().contains(image) || m_images.pulled().resolve(image).ok();
+    };
+    m_templates = new TemplateStore(Paths::configDir() + "/templates", std::move(rules), this);
     m_pool.setMaxThreadCount(4);
     m_tscKhz = hostTscKhz();
     connect(&m_libvirt, &LibvirtConnection::domainStopped, this,
@@ -85,17 +97,6 @@ SandboxManager::SandboxManager(ManagerSettings settings, QObject* parent)
 }
 
 SandboxManager::~SandboxManager() { m_pool.waitForDone(); }
-
-QList<Template> SandboxManager::builtinTemplates() {
-    return {{"default", "default", 1, 512}, {"tiny", "tiny", 1, 256}};
-}
-
-std::optional<Template> SandboxManager::findTemplate(const QString& name) {
-    for (const Template& t : builtinTemplates())
-        if (t.name == name)
-            return t;
-    return std::nullopt;
-}
 
 Status SandboxManager::init() {
     if (!Paths::ensureDir(Paths::sandboxesDir()))
@@ -299,16 +300,14 @@ void SandboxManager::adopt() {
 
 void SandboxManager::create(const CreateOptions& o, Progress progress,
                             std::function<void(Result<Sandbox*>)> done, QObject* context) {
-    const auto tmpl = findTemplate(o.templateName);
+    // The template as it is now: the sandbox keeps a copy, so later edits do not reach it.
+    auto tmpl = m_templates->find(o.templateName);
     if (!tmpl) {
-        QStringList names;
-        for (const Template& t : builtinTemplates())
-            names << t.name;
-        done(makeError("unknown_template", QString("There is no template named '%1'. "
-                                                   "Templates: %2.")
-                                               .arg(o.templateName, names.join(", "))));
+        done(tmpl.error());
         return;
     }
+    if (!o.image.isEmpty())
+        tmpl->image = o.image; // viv create/run --image: pulled first when it is not here
     if (!o.name.isEmpty()) {
         static const QRegularExpression valid("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$");
         if (!valid.match(o.name).hasMatch()) {
@@ -328,11 +327,23 @@ void SandboxManager::create(const CreateOptions& o, Progress progress,
     QPointer<QObject> ctx(context);
     m_images.ensure(
         tmpl->image, std::move(progress),
-        [this, o, tmpl = *tmpl, done, ctx](Result<GuestArtifacts> artifacts) {
+        [this, o, tmpl = tmpl.value(), done, ctx](Result<GuestArtifacts> artifacts) {
             if (!ctx)
                 return;
             if (!artifacts) {
                 done(artifacts.error());
+                return;
+            }
+            // The overlay's virtual size is the disk the guest sees: at least the image.
+            const qint64 imageBytes = QFileInfo(artifacts->rootfs).size();
+            if (tmpl.diskMiB > 0 && qint64(tmpl.diskMiB) << 20 < imageBytes) {
+                done(makeError("bad_request",
+                               QString("Template '%1' asks for a %2 MiB disk, smaller than image "
+                                       "'%3' (%4 MiB); set its disk_mib to at least %4.")
+                                   .arg(tmpl.name)
+                                   .arg(tmpl.diskMiB)
+                                   .arg(tmpl.image)
+                                   .arg((imageBytes + (1 << 20) - 1) >> 20)));
                 return;
             }
             SandboxConfig config;
@@ -342,18 +353,30 @@ void SandboxManager::create(const CreateOptions& o, Progress progress,
             config.uuid = QUuid::createUuid().toString(QUuid::WithoutBraces);
             config.name = o.name.isEmpty() ? tmpl.name + "-" + config.id.left(4) : o.name;
             config.templateName = tmpl.name;
-            config.image = tmpl.image;
+            // A pulled image is recorded pinned by digest: a newer pull of its tag must never
+            // change the base under this sandbox's disk.
+            config.image = artifacts->image.isEmpty() ? tmpl.image : artifacts->image;
             config.vcpus = tmpl.vcpus;
             config.memoryMiB = tmpl.memoryMiB;
+            config.diskMiB = tmpl.diskMiB;
+            config.env = tmpl.env;
+            config.workdir = tmpl.workdir;
+            config.user = tmpl.user;
             config.created = QDateTime::currentDateTimeUtc();
             const QString dir = Paths::sandboxesDir() + "/" + config.id;
             const QString base = artifacts->rootfs;
-            QtConcurrent::run(&m_pool, [dir, base]() -> Status {
+            // A larger disk is grown into by the guest agent at boot (an online ext4 resize).
+            const QString size = qint64(tmpl.diskMiB) << 20 > imageBytes
+                                     ? QString::number(tmpl.diskMiB) + "M"
+                                     : QString();
+            QtConcurrent::run(&m_pool, [dir, base, size]() -> Status {
                 if (!QDir().mkpath(dir))
                     return makeError("io_error", "Cannot create " + dir);
                 QProcess p;
-                p.start("qemu-img", {"create", "-q", "-f", "qcow2", "-F", "raw", "-b", base,
-                                     dir + "/disk.qcow2"});
+                QStringList args{"create", "-q", "-f", "qcow2", "-F", "raw", "-b", base, dir + "/disk.qcow2"};
+                if (!size.isEmpty())
+                    args << size;
+                p.start("qemu-img", args);
                 if (!p.waitForFinished(60000) || p.exitCode() != 0)
                     return makeError("disk_failed", "Cannot create the sandbox's disk overlay",
                                      QString::fromUtf8(p.readAllStandardError()).trimmed() +

@@ -9,6 +9,7 @@
 #include "LibvirtConnection.h"
 #include "Sandbox.h"
 #include "StatsSampler.h"
+#include "TemplateStore.h"
 
 #include <QFuture>
 #include <QMap>
@@ -19,13 +20,6 @@
 #include <QtConcurrent/QtConcurrent>
 
 namespace vivarium {
-
-struct Template {
-    QString name;
-    QString image;
-    int vcpus = 1;
-    int memoryMiB = 256;
-};
 
 struct ManagerSettings {
     QString libvirtUri = "qemu:///session";
@@ -49,13 +43,11 @@ public:
     // Connects to libvirt, picks the accelerator and re-adopts existing sandboxes.
     Status init();
 
-    static QList<Template> builtinTemplates();
-    static std::optional<Template> findTemplate(const QString& name);
-
     struct CreateOptions {
         QString templateName = "default";
         QString name;
         bool start = true;
+        QString image; // replaces the template's image: a built-in name or an image reference
     };
     using Progress = ImageStore::Progress;
     void create(const CreateOptions& options, Progress progress,
@@ -76,6 +68,7 @@ public:
     StatsSampler& stats() { return *m_stats; }
     const StatsSampler& stats() const { return *m_stats; }
     ImageStore& images() { return m_images; }
+    TemplateStore& templates() { return *m_templates; }
 
     QString domainXmlFor(const Sandbox& sandbox) const;
 
@@ -122,6 +115,7 @@ private:
     QString m_probeDomain;
     QTimer* m_probeTimer = nullptr;
     StatsSampler* m_stats;
+    TemplateStore* m_templates;
 };
 
 } // namespace vivarium

@@ -135,7 +135,19 @@ void AgentUnitTest::userByNameAndUid() {
     QCOMPARE(anonymous->uid, uid_t(4242));
     QCOMPARE(anonymous->gid, gid_t(4242));
 
-    for (const char* bad : {"mallory", "", "a:b", "4294967295"}) {
+    // An OCI image's "user:group": that primary group, no supplementary ones.
+    auto withGroup = UserAccount::resolve("alice:audio", p, g);
+    QVERIFY(withGroup);
+    QCOMPARE(withGroup->uid, uid_t(1000));
+    QCOMPARE(withGroup->gid, gid_t(29));
+    QCOMPARE(withGroup->groups, std::vector<gid_t>{29});
+    auto numericPair = UserAccount::resolve("4242:4343", p, g);
+    QVERIFY(numericPair);
+    QCOMPARE(numericPair->uid, uid_t(4242));
+    QCOMPARE(numericPair->gid, gid_t(4343));
+
+    for (const char* bad : {"mallory", "", "a:b", "4294967295", "alice:nogroup", ":10", "alice:",
+                            "alice:10:1"}) {
         auto r = UserAccount::resolve(bad, p, g);
         QVERIFY2(!r, bad);
         QCOMPARE(r.error().code, std::string("bad_user"));

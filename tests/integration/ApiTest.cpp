@@ -2,11 +2,13 @@
 // watchers that see every run live and late ones that get a replay, malformed input,
 // refused browsers and rebinding hosts, scoped tokens, a stalled client that must cost
 // neither memory nor other clients' time, 200 subscribed connections, TLS off loopback, and
-// the sandbox.stats samples (sped up here to every 300 ms), which respect scopes too.
+// the sandbox.stats samples (sped up here to every 300 ms), which respect scopes too, and
+// templates: template.* and `viv template`, and a sandbox made from a user template.
 #include "ApiClient.h"
 #include "ServiceFixture.h"
 
 #include <QDateTime>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkRequest>
@@ -772,6 +774,229 @@ private slots:
         QVERIFY(!*done);
         QCOMPARE(done->error().code, QString("flow_violation"));
         QVERIFY(c.call("sandbox.list", {})); // the connection goes on
+    }
+
+    // template.* with no VM: create/get/update/remove, events to every client (a hand-edited
+    // file included), problems with file and field, built-ins refused, scoped tokens read-only.
+    void templatesThroughTheApi() {
+        Client owner(endpoint()), watcher(endpoint());
+        QVERIFY(owner.waitReady() && watcher.waitReady());
+        auto events = [&watcher](const QString& name) {
+            QList<QJsonObject> of;
+            for (const QJsonObject& e : watcher.events)
+                if (e.value("event") == name)
+                    of << e;
+            return of;
+        };
+        auto list = owner.call("template.list", {});
+        QVERIFY(list);
+        QCOMPARE(list->value("templates").toArray().size(), 2);
+        QVERIFY(list->value("templates").toArray().first().toObject().value("builtin").toBool());
+        QVERIFY(list->value("problems").toArray().isEmpty());
+        QVERIFY(list->value("limits").toObject().value("vcpus").toObject().value("max").toInt() >= 1);
+
+        auto web = owner.call("template.create", {{"name", "web"}, {"from", "tiny"}, {"memory_mib", 192},
+                                                  {"env", QJsonObject{{"GREETING", "hi"}}}, {"workdir", "/tmp"}});
+        QVERIFY2(web, qPrintable(web ? QString() : web.error().message));
+        QCOMPARE(web->value("template").toObject().value("memory_mib").toInt(), 192);
+        QCOMPARE(web->value("template").toObject().value("image").toString(), QString("tiny"));
+        const QString file = m_service->configDir() + "/templates/web.json";
+        QCOMPARE(web->value("template").toObject().value("file").toString(), file);
+        QVERIFY(QTest::qWaitFor([&] { return events("template.added").size() == 1; }, 5000));
+        QCOMPARE(events("template.added").first().value("template").toObject().value("name").toString(), QString("web"));
+
+        auto got = owner.call("template.get", {{"name", "web"}});
+        QVERIFY(got);
+        QCOMPARE(got->value("template").toObject().value("env").toObject().value("GREETING").toString(), QString("hi"));
+        const auto info = owner.call("info", {});
+        QVERIFY(info);
+        QCOMPARE(info->value("templates").toArray().size(), 3); // info lists the user's too
+
+        for (const auto& [type, body, code] : QList<std::tuple<QString, QJsonObject, QString>>{
+                 {"template.create", {{"name", "web"}}, "template_exists"},
+                 {"template.create", {{"name", "x"}, {"image", "python:3.12-slim"}}, "unknown_image"},
+                 {"template.create", {{"name", "x"}, {"from", "nope"}}, "unknown_template"},
+                 {"template.create", {{"name", "no/slash"}}, "bad_request"},
+                 {"template.update", {{"name", "web"}, {"memory_mib", 0}}, "bad_request"},
+                 {"template.update", {{"name", "web"}, {"from", "tiny"}}, "bad_request"},
+                 {"template.update", {{"name", "tiny"}, {"vcpus", 1}}, "builtin_template"},
+                 {"template.remove", {{"name", "default"}}, "builtin_template"},
+                 {"template.remove", {{"name", "nope"}}, "unknown_template"},
+                 {"template.get", {}, "bad_request"}}) {
+            const auto r = owner.call(type, body);
+            QVERIFY2(!r && r.error().code == code, qPrintable(type + " " + QJsonDocument(body).toJson(QJsonDocument::Compact)));
+        }
+        QCOMPARE(owner.call("template.create", {{"name", "web"}}).error().message,
+                 QString("Template 'web' already exists; change it with: viv template edit web"));
+        QCOMPARE(owner.call("template.create", {{"name", "x"}, {"image", "python:3.12-slim"}}).error().message,
+                 QString("Image 'python:3.12-slim' is not available; built-in images: default, tiny."));
+        QCOMPARE(owner.call("template.update", {{"name", "web"}, {"memory_mib", 0}}).error().message,
+                 QString("Field 'memory_mib' must be a number between 64 and 65536."));
+
+        auto updated = owner.call("template.update", {{"name", "web"}, {"vcpus", 1}, {"workdir", ""}});
+        QVERIFY(updated);
+        QCOMPARE(updated->value("template").toObject().value("workdir").toString(), QString());
+        QCOMPARE(updated->value("template").toObject().value("memory_mib").toInt(), 192); // partial
+        QVERIFY(QTest::qWaitFor([&] { return events("template.changed").size() == 1; }, 5000));
+
+        // A file edited by hand: its change reaches every client without a request.
+        {
+            QFile f(file);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(R"({"name": "web", "image": "tiny", "memory_mib": 160, "network": {"egress": "none"}})");
+        }
+        QVERIFY(QTest::qWaitFor([&] { return events("template.changed").size() == 2; }, 5000));
+        const QJsonObject edited = events("template.changed").last().value("template").toObject();
+        QCOMPARE(edited.value("memory_mib").toInt(), 160);
+        QCOMPARE(edited.value("network").toObject().value("egress").toString(), QString("none"));
+
+        // A broken file is reported (file and field), and the service carries on.
+        {
+            QFile f(m_service->configDir() + "/templates/bad.json");
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(R"({"image": "tiny", "memory_mib": 1})");
+        }
+        QVERIFY(QTest::qWaitFor([&] { return !events("template.problems").isEmpty(); }, 5000));
+        list = owner.call("template.list", {});
+        QVERIFY(list);
+        const QJsonArray problems = list->value("problems").toArray();
+        QCOMPARE(problems.size(), 1);
+        QCOMPARE(problems.first().toObject().value("field").toString(), QString("memory_mib"));
+        QVERIFY(problems.first().toObject().value("message").toString().endsWith(
+            "bad.json: field 'memory_mib' must be a number between 64 and 65536"));
+        QCOMPARE(list->value("templates").toArray().size(), 3);
+        QVERIFY(QFile::remove(m_service->configDir() + "/templates/bad.json"));
+
+        // A scoped token may read templates, not change them.
+        auto tok = owner.call("token.create", {{"sandbox", m_sandbox}});
+        QVERIFY(tok);
+        Client agent(endpoint(tok->value("token").toString()));
+        QVERIFY(agent.waitReady());
+        QVERIFY(agent.call("template.list", {}));
+        QVERIFY(agent.call("template.get", {{"name", "web"}}));
+        for (const auto& [type, body] : QList<QPair<QString, QJsonObject>>{
+                 {"template.create", {{"name", "mine"}}},
+                 {"template.update", {{"name", "web"}, {"vcpus", 1}}},
+                 {"template.remove", {{"name", "web"}}}}) {
+            const auto r = agent.call(type, body);
+            QVERIFY2(!r && r.error().code == "forbidden", qPrintable(type));
+            QVERIFY(r.error().message.contains("templates needs the owner's token"));
+        }
+        QVERIFY(owner.call("template.remove", {{"name", "web"}}));
+        QVERIFY(!QFile::exists(file));
+        QVERIFY(QTest::qWaitFor([&] {
+            for (const QJsonObject& e : agent.events)
+                if (e.value("event") == "template.removed" && e.value("name") == "web")
+                    return true;
+            return false;
+        }, 5000));
+        QVERIFY(owner.call("token.revoke", {{"token_id", tok->value("token_id")}}));
+    }
+
+    // viv template ls/show/create/edit/rm as a user types them.
+    void vivTemplateCommands() {
+        VivResult r = m_service->viv({"template", "create", "cli", "--from", "tiny", "--memory", "128", "-e", "A=1",
+                                      "-e", "B=two words", "-w", "/tmp", "-u", "user", "--disk", "512"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY(r.err.contains("template 'cli' created: "));
+        r = m_service->viv({"template", "ls"});
+        QCOMPARE(r.code, 0);
+        QByteArrayList rows;
+        for (const QByteArray& line : r.out.split('\n'))
+            rows << line.simplified();
+        QCOMPARE(rows.value(0), QByteArray("NAME IMAGE VCPUS MEMORY DISK SOURCE"));
+        QVERIFY2(rows.contains("cli tiny 1 128 MiB 512 MiB user"), r.out.constData());
+        QVERIFY(rows.contains("tiny tiny 1 256 MiB image built-in"));
+        r = m_service->viv({"template", "show", "cli"});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains("workdir:     /tmp\n") && r.out.contains("user:        user\n") &&
+                     r.out.contains("env:         A=1\n             B=two words\n"),
+                 r.out.constData());
+
+        r = m_service->viv({"template", "create", "cli"});
+        QCOMPARE(r.code, 125);
+        QCOMPARE(r.err, QByteArray("viv: Template 'cli' already exists; change it with: viv template edit cli\n"));
+        r = m_service->viv({"template", "edit", "cli", "--memory", "160", "--unset-env", "A", "-e", "C=3", "--disk", "0"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        r = m_service->viv({"template", "show", "cli", "--json"});
+        const QJsonObject t = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(t.value("memory_mib").toInt(), 160);
+        QCOMPARE(t.value("env").toObject(), (QJsonObject{{"B", "two words"}, {"C", "3"}}));
+        QVERIFY(!t.contains("disk_mib"));
+        r = m_service->viv({"template", "edit", "tiny", "--memory", "64"});
+        QCOMPARE(r.code, 125);
+        QVERIFY(r.err.contains("'tiny' is a built-in template and cannot be changed; copy it with: viv template "
+                               "create NAME --from tiny"));
+        r = m_service->viv({"template", "edit", "cli", "--vcpus", "many"});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains("--vcpus takes a number"));
+
+        // A file the service skipped is named on stderr; the list still works.
+        {
+            QFile f(m_service->configDir() + "/templates/broken.json");
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("{ not json");
+        }
+        r = m_service->viv({"template", "ls", "--json"});
+        QCOMPARE(r.code, 0);
+        QCOMPARE(QJsonDocument::fromJson(r.out).array().size(), 3);
+        QVERIFY2(r.err.contains("viv: template file skipped: ") && r.err.contains("broken.json: is not valid JSON"),
+                 r.err.constData());
+        QVERIFY(QFile::remove(m_service->configDir() + "/templates/broken.json"));
+
+        r = m_service->viv({"template", "rm", "cli"});
+        QCOMPARE(r.code, 0);
+        r = m_service->viv({"template", "show", "cli"});
+        QCOMPARE(r.code, 125);
+        QVERIFY(r.err.contains("There is no template named 'cli'"));
+    }
+
+    // One tiny boot: a sandbox made from a user template gets its env, workdir and user as
+    // command defaults (a command's own win) and its disk size, and keeps its copy when the
+    // template changes or goes.
+    void sandboxFromAUserTemplate() {
+        Client c(endpoint());
+        QVERIFY(c.waitReady());
+        QVERIFY(c.call("template.create", {{"name", "boxed"}, {"from", "tiny"}, {"memory_mib", 192},
+                                           {"disk_mib", 512}, {"workdir", "/tmp"}, {"user", "user"},
+                                           {"env", QJsonObject{{"GREETING", "hello from the template"}}}}));
+        const VivResult made = m_service->viv({"create", "--template", "boxed", "--name", "boxed1"});
+        QVERIFY2(made.code == 0, made.err.constData());
+        const QString id = QString::fromUtf8(made.out).trimmed().split('\n').last();
+
+        const char* probe = R"(echo "$GREETING|$(pwd)|$(id -un)|$HOME"; df -m / | tail -n 1)";
+        VivResult r = m_service->viv({"exec", id, "--", "sh", "-c", probe});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const QList<QByteArray> lines = r.out.trimmed().split('\n');
+        QCOMPARE(lines.value(0), QByteArray("hello from the template|/tmp|user|/home/user"));
+        // The filesystem grew into the 512 MiB disk (the image is 256 MiB).
+        const QList<QByteArray> df = lines.value(1).simplified().split(' ');
+        QVERIFY2(df.value(1).toInt() > 400, lines.value(1).constData());
+        r = m_service->viv({"exec", "-e", "GREETING=own", "-w", "/", "-u", "root", id, "--", "sh", "-c", probe});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY2(r.out.startsWith("own|/|root|/root\n"), r.out.constData());
+
+        // The sandbox keeps what it was made with: the template changing or going is not its concern.
+        QVERIFY(c.call("template.update", {{"name", "boxed"}, {"memory_mib", 256}, {"env", QJsonObject{}}}));
+        QVERIFY(c.call("template.remove", {{"name", "boxed"}}));
+        const auto listed = c.call("sandbox.list", {});
+        QVERIFY(listed);
+        QJsonObject sandbox;
+        for (const QJsonValue& v : listed->value("sandboxes").toArray())
+            if (v.toObject().value("id") == id)
+                sandbox = v.toObject();
+        QCOMPARE(sandbox.value("template").toString(), QString("boxed"));
+        QCOMPARE(sandbox.value("memory_mib").toInt(), 192);
+        QCOMPARE(sandbox.value("disk_mib").toInt(), 512);
+        QCOMPARE(sandbox.value("env").toObject().value("GREETING").toString(), QString("hello from the template"));
+        r = m_service->viv({"exec", id, "--", "sh", "-c", "echo $GREETING"});
+        QCOMPARE(r.out, QByteArray("hello from the template\n"));
+        QVERIFY(c.call("sandbox.remove", {{"sandbox", id}}));
+
+        // `viv run --template` with a template that is gone says so.
+        r = m_service->viv({"run", "--template", "boxed", "--", "true"});
+        QCOMPARE(r.code, 125);
+        QVERIFY2(r.err.contains("There is no template named 'boxed'"), r.err.constData());
     }
 
     void cleanupTestCase() { m_service.reset(); }

@@ -1,0 +1,320 @@
+#include "TemplateDialog.h"
+
+#include "ApiClient.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace vivarium::gui {
+
+namespace {
+
+// The API's rules (docs/api.md, "Templates"); the service checks them again.
+const QRegularExpression kName(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"));
+const QRegularExpression kEnvName(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]{0,127}$"));
+const QRegularExpression kUser(QStringLiteral("^([A-Za-z_][A-Za-z0-9_.-]{0,31}|[0-9]{1,10})$"));
+constexpr int kMinDiskMiB = 64;
+
+// A limit from template.list's `limits`, or the documented default when absent.
+int limit(const QJsonObject& limits, const char* field, const char* bound, int fallback) {
+    return limits.value(QLatin1String(field)).toObject().value(QLatin1String(bound)).toInt(fallback);
+}
+
+} // namespace
+
+TemplateDialog::TemplateDialog(ApiClient* client, Mode mode, const QJsonObject& source,
+                               const QJsonObject& limits, const QStringList& taken, QWidget* parent)
+    : QDialog(parent), m_client(client), m_mode(mode), m_source(source), m_taken(taken),
+      m_name(new QLineEdit(this)), m_description(new QLineEdit(this)), m_image(new QComboBox(this)),
+      m_vcpus(new QSpinBox(this)), m_memory(new QSpinBox(this)), m_disk(new QSpinBox(this)),
+      m_workdir(new QLineEdit(this)), m_user(new QLineEdit(this)), m_env(new QTableWidget(0, 2, this)),
+      m_status(new QLabel(this)), m_buttons(new QDialogButtonBox(QDialogButtonBox::Cancel, this)) {
+    const QString sourceName = source.value("name").toString();
+    switch (mode) {
+    case Mode::Create:
+        setWindowTitle(tr("New Template"));
+        break;
+    case Mode::Duplicate:
+        setWindowTitle(tr("Duplicate Template “%1”").arg(sourceName));
+        break;
+    case Mode::Edit:
+        setWindowTitle(tr("Edit Template “%1”").arg(sourceName));
+        break;
+    }
+
+    m_name->setAccessibleName(tr("Name"));
+    if (mode == Mode::Edit) {
+        m_name->setText(sourceName);
+        m_name->setReadOnly(true); // a template is renamed by duplicating it
+    } else if (mode == Mode::Duplicate) {
+        QString copy = sourceName + QStringLiteral("-copy");
+        for (int n = 2; m_taken.contains(copy); ++n)
+            copy = sourceName + QStringLiteral("-copy%1").arg(n);
+        m_name->setText(copy);
+    }
+    m_name->setPlaceholderText(tr("e.g. web"));
+    m_description->setText(mode == Mode::Create ? QString() : source.value("description").toString());
+    m_description->setPlaceholderText(tr("optional"));
+    m_description->setMaxLength(200);
+
+    QStringList images;
+    for (const QJsonValue& v : limits.value("images").toArray())
+        images << v.toString();
+    if (images.isEmpty())
+        images = {QStringLiteral("default"), QStringLiteral("tiny")};
+    m_image->setEditable(true); // image references (e.g. python:3.12-slim) are typed in
+    m_image->addItems(images);
+    m_image->setCurrentText(source.value("image").toString(images.first()));
+    m_image->setToolTip(tr("The root filesystem of the sandboxes made from this template"));
+
+    m_vcpus->setRange(limit(limits, "vcpus", "min", 1), limit(limits, "vcpus", "max", 16));
+    m_vcpus->setValue(source.value("vcpus").toInt(1));
+    m_memory->setRange(limit(limits, "memory_mib", "min", 64), limit(limits, "memory_mib", "max", 65536));
+    m_memory->setSingleStep(64);
+    m_memory->setSuffix(tr(" MiB"));
+    m_memory->setValue(source.value("memory_mib").toInt(512));
+    // 0 stands for "as large as the image", the API's absent disk_mib.
+    m_disk->setRange(0, limit(limits, "disk_mib", "max", 1048576));
+    m_disk->setSingleStep(256);
+    m_disk->setSuffix(tr(" MiB"));
+    m_disk->setSpecialValueText(tr("Image size"));
+    m_disk->setValue(source.value("disk_mib").toInt(0));
+    m_disk->setToolTip(tr("The disk the sandbox sees; its filesystem grows to fill it at boot"));
+
+    m_workdir->setText(source.value("workdir").toString());
+    m_workdir->setPlaceholderText(tr("the user's home directory"));
+    m_user->setText(source.value("user").toString());
+    m_user->setPlaceholderText(tr("root"));
+
+    m_env->setHorizontalHeaderLabels({tr("Name"), tr("Value")});
+    m_env->horizontalHeader()->setStretchLastSection(true);
+    m_env->verticalHeader()->hide();
+    m_env->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_env->setAccessibleName(tr("Environment"));
+    m_env->setMinimumHeight(120);
+    const QJsonObject env = source.value("env").toObject();
+    for (auto it = env.begin(); it != env.end(); ++it)
+        addEnvRow(it.key(), it.value().toString());
+    auto* addVar = new QPushButton(QIcon::fromTheme("list-add"), tr("&Add Variable"), this);
+    m_removeVar = new QPushButton(QIcon::fromTheme("list-remove"), tr("Re&move Variable"), this);
+    m_removeVar->setEnabled(false);
+    connect(addVar, &QPushButton::clicked, this, [this] {
+        addEnvRow({}, {});
+        m_env->setCurrentCell(m_env->rowCount() - 1, 0);
+        m_env->editItem(m_env->item(m_env->rowCount() - 1, 0));
+    });
+    connect(m_removeVar, &QPushButton::clicked, this, [this] {
+        if (m_env->currentRow() >= 0)
+            m_env->removeRow(m_env->currentRow());
+        validate();
+    });
+    connect(m_env, &QTableWidget::currentCellChanged, this,
+            [this](int row) { m_removeVar->setEnabled(row >= 0); });
+    connect(m_env, &QTableWidget::itemChanged, this, &TemplateDialog::validate);
+    auto* envButtons = new QHBoxLayout;
+    envButtons->addWidget(addVar);
+    envButtons->addWidget(m_removeVar);
+    envButtons->addStretch();
+
+    m_status->setWordWrap(true);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_status->hide();
+
+    m_save = m_buttons->addButton(mode == Mode::Edit ? tr("&Save") : tr("C&reate"), QDialogButtonBox::AcceptRole);
+    m_save->setDefault(true);
+    connect(m_buttons, &QDialogButtonBox::accepted, this, &TemplateDialog::save);
+    connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+
+    auto* form = new QFormLayout;
+    // A problem label under each field that can have one, hidden while the field is fine.
+    auto addRow = [&](const QString& label, QWidget* field, const QString& key = {}) {
+        form->addRow(label, field);
+        if (key.isEmpty())
+            return;
+        QLabel* problem = problemLabel();
+        problem->setObjectName(key + QStringLiteral("Problem"));
+        form->addRow(QString(), problem);
+        m_problemLabels.insert(key, problem);
+    };
+    addRow(tr("&Name:"), m_name, QStringLiteral("name"));
+    addRow(tr("&Description:"), m_description);
+    addRow(tr("&Image:"), m_image, QStringLiteral("image"));
+    addRow(tr("&vCPUs:"), m_vcpus);
+    addRow(tr("&Memory:"), m_memory);
+    addRow(tr("Dis&k:"), m_disk, QStringLiteral("disk_mib"));
+    addRow(tr("&Working directory:"), m_workdir, QStringLiteral("workdir"));
+    addRow(tr("&User:"), m_user, QStringLiteral("user"));
+    auto* envBox = new QVBoxLayout;
+    envBox->addWidget(m_env);
+    envBox->addLayout(envButtons);
+    form->addRow(tr("&Environment:"), envBox);
+    QLabel* envProblem = problemLabel();
+    envProblem->setObjectName(QStringLiteral("envProblem"));
+    form->addRow(QString(), envProblem);
+    m_problemLabels.insert(QStringLiteral("env"), envProblem);
+    if (auto* envLabel = qobject_cast<QLabel*>(form->labelForField(envBox)))
+        envLabel->setBuddy(m_env);
+
+    auto* note = new QLabel(tr("Commands in sandboxes made from this template get its environment, "
+                               "working directory and user unless they give their own. A sandbox "
+                               "keeps the settings it was made with."),
+                            this);
+    note->setWordWrap(true);
+    note->setEnabled(false);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(note);
+    layout->addWidget(m_status);
+    layout->addStretch();
+    layout->addWidget(m_buttons);
+    setMinimumWidth(480);
+
+    for (QLineEdit* e : {m_name, m_workdir, m_user})
+        connect(e, &QLineEdit::textChanged, this, &TemplateDialog::validate);
+    connect(m_image, &QComboBox::currentTextChanged, this, &TemplateDialog::validate);
+    connect(m_disk, &QSpinBox::valueChanged, this, &TemplateDialog::validate);
+    validate();
+    (mode == Mode::Edit ? static_cast<QWidget*>(m_image) : m_name)->setFocus();
+}
+
+QLabel* TemplateDialog::problemLabel() {
+    auto* label = new QLabel(this);
+    label->setWordWrap(true);
+    // A red that reads on the light and dark schemes; the text says what is wrong, so the
+    // colour is not the only cue.
+    QPalette p = label->palette();
+    p.setColor(QPalette::WindowText, QColor(0xd0, 0x3b, 0x3b));
+    label->setPalette(p);
+    label->hide();
+    return label;
+}
+
+void TemplateDialog::addEnvRow(const QString& name, const QString& value) {
+    const QSignalBlocker block(m_env);
+    const int row = m_env->rowCount();
+    m_env->insertRow(row);
+    m_env->setItem(row, 0, new QTableWidgetItem(name));
+    m_env->setItem(row, 1, new QTableWidgetItem(value));
+}
+
+void TemplateDialog::setEnvironment(const QList<std::pair<QString, QString>>& vars) {
+    m_env->setRowCount(0);
+    for (const auto& [name, value] : vars)
+        addEnvRow(name, value);
+    validate();
+}
+
+QString TemplateDialog::templateName() const { return m_name->text().trimmed(); }
+
+QString TemplateDialog::statusText() const { return m_status->isVisible() ? m_status->text() : QString(); }
+
+QJsonObject TemplateDialog::fields() const {
+    QJsonObject env;
+    for (int row = 0; row < m_env->rowCount(); ++row) {
+        const QString name = m_env->item(row, 0) ? m_env->item(row, 0)->text().trimmed() : QString();
+        if (!name.isEmpty())
+            env[name] = m_env->item(row, 1) ? m_env->item(row, 1)->text() : QString();
+    }
+    // Empty strings and a null disk_mib clear a setting (template.update is partial).
+    return {{"description", m_description->text().trimmed()},
+            {"image", m_image->currentText().trimmed()},
+            {"vcpus", m_vcpus->value()},
+            {"memory_mib", m_memory->value()},
+            {"disk_mib", m_disk->value() > 0 ? QJsonValue(m_disk->value()) : QJsonValue(QJsonValue::Null)},
+            {"env", env},
+            {"workdir", m_workdir->text().trimmed()},
+            {"user", m_user->text().trimmed()}};
+}
+
+void TemplateDialog::validate() {
+    QMap<QString, QString> problems;
+    const QString name = templateName();
+    if (m_mode != Mode::Edit) {
+        if (name.isEmpty())
+            problems["name"] = tr("Give the template a name.");
+        else if (!kName.match(name).hasMatch())
+            problems["name"] = tr("A name is 1–63 letters, digits, “.”, “_” or “-”, starting with a "
+                                  "letter or digit.");
+        else if (m_taken.contains(name))
+            problems["name"] = tr("There is already a template named “%1”.").arg(name);
+    }
+    if (m_image->currentText().trimmed().isEmpty())
+        problems["image"] = tr("Choose the image sandboxes boot.");
+    if (m_disk->value() > 0 && m_disk->value() < kMinDiskMiB)
+        problems["disk_mib"] = tr("At least %1 MiB, or Image size.").arg(kMinDiskMiB);
+    const QString workdir = m_workdir->text().trimmed();
+    if (!workdir.isEmpty() && !workdir.startsWith('/'))
+        problems["workdir"] = tr("An absolute path in the sandbox, such as /root.");
+    const QString user = m_user->text().trimmed();
+    if (!user.isEmpty() && (!kUser.match(user).hasMatch() || user.toULongLong() > 4294967294ULL))
+        problems["user"] = tr("A user name (such as nobody) or a numeric uid.");
+    QStringList seen;
+    for (int row = 0; row < m_env->rowCount() && !problems.contains("env"); ++row) {
+        const QString var = m_env->item(row, 0) ? m_env->item(row, 0)->text().trimmed() : QString();
+        const QString value = m_env->item(row, 1) ? m_env->item(row, 1)->text() : QString();
+        if (var.isEmpty() && value.isEmpty())
+            continue; // a row just added; it is skipped until it has a name
+        if (var.isEmpty())
+            problems["env"] = tr("Row %1 has a value but no name.").arg(row + 1);
+        else if (!kEnvName.match(var).hasMatch())
+            problems["env"] = tr("“%1” is not a variable name: use letters, digits and “_”, not "
+                                 "starting with a digit.").arg(var);
+        else if (seen.contains(var))
+            problems["env"] = tr("“%1” is set twice.").arg(var);
+        seen << var;
+    }
+    m_problems = problems;
+    for (auto it = m_problemLabels.begin(); it != m_problemLabels.end(); ++it) {
+        it.value()->setText(problems.value(it.key()));
+        it.value()->setVisible(problems.contains(it.key()));
+    }
+    m_save->setEnabled(!m_busy && problems.isEmpty());
+}
+
+void TemplateDialog::setBusy(bool busy) {
+    m_busy = busy;
+    for (QWidget* w : std::initializer_list<QWidget*>{m_description, m_image, m_vcpus, m_memory, m_disk,
+                                                      m_workdir, m_user, m_env})
+        w->setEnabled(!busy);
+    m_name->setEnabled(!busy);
+    validate();
+}
+
+void TemplateDialog::save() {
+    validate();
+    if (m_busy || !m_client || !m_problems.isEmpty())
+        return;
+    QJsonObject body = fields();
+    body["name"] = templateName();
+    if (m_mode == Mode::Duplicate)
+        body["from"] = m_source.value("name").toString();
+    setBusy(true);
+    m_status->setText(tr("Saving…"));
+    m_status->show();
+    QPointer<TemplateDialog> self(this);
+    m_client->request(m_mode == Mode::Edit ? "template.update" : "template.create", body,
+                      [self](Result<QJsonObject> r) {
+                          if (!self)
+                              return;
+                          self->setBusy(false);
+                          if (!r) {
+                              self->m_status->setText(tr("Could not save the template: %1").arg(r.error().message));
+                              return;
+                          }
+                          self->accept();
+                      });
+}
+
+} // namespace vivarium::gui

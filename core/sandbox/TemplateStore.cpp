@@ -1,0 +1,503 @@
+#include "TemplateStore.h"
+
+#include "Log.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QFileSystemWatcher>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+#include <QSaveFile>
+
+#include <cmath>
+#include <unistd.h>
+
+namespace vivarium {
+
+namespace {
+
+// The keys a request may set; everything else in a request is not the template's.
+const QStringList kFieldKeys{"description", "image",   "vcpus", "memory_mib", "disk_mib", "env",
+                             "workdir",     "user",    "network", "pool",     "security"};
+// Objects later versions fill (egress and routes, warm pools, security profiles). Today they
+// are only checked to be objects and kept.
+const QList<std::pair<QString, QString>> kReserved{
+    {"network", "network settings"}, {"pool", "pool settings"}, {"security", "security settings"}};
+
+QString displayPath(const QString& path) {
+    const QString home = QDir::homePath();
+    return home.size() > 1 && path.startsWith(home + '/') ? '~' + path.mid(home.size()) : path;
+}
+
+// "field 'x' must …" → "Field 'x' must ….": the API's sentence form.
+QString sentence(QString clause) {
+    if (!clause.isEmpty())
+        clause[0] = clause[0].toUpper();
+    return clause.endsWith('.') ? clause : clause + '.';
+}
+
+Error toError(const QList<TemplateStore::FieldError>& errors) {
+    QStringList all;
+    for (const auto& e : errors)
+        all << e.message;
+    return makeError(errors.first().code, sentence(errors.first().message),
+                     errors.size() > 1 ? all.join("; ") : QString());
+}
+
+bool isBuiltin(const QString& name) {
+    for (const Template& t : TemplateStore::builtins())
+        if (t.name == name)
+            return true;
+    return false;
+}
+
+// A template as a file's object: what create copies from a built-in.
+QJsonObject fileObject(const Template& t) {
+    QJsonObject o{{"image", t.image}, {"vcpus", t.vcpus}, {"memory_mib", t.memoryMiB}};
+    if (t.diskMiB > 0)
+        o["disk_mib"] = t.diskMiB;
+    return o;
+}
+
+void apply(QJsonObject& o, const QJsonObject& fields) {
+    for (const QString& key : kFieldKeys) {
+        if (!fields.contains(key))
+            continue;
+        const QJsonValue v = fields.value(key);
+        // An empty workdir, user or description means "none": the key goes, like null.
+        if (v.isNull() || (v.isString() && v.toString().isEmpty() &&
+                           (key == "workdir" || key == "user" || key == "description")))
+            o.remove(key);
+        else
+            o[key] = v;
+    }
+}
+
+QString lineAndColumn(const QByteArray& data, int offset) {
+    const QByteArray before = data.left(offset);
+    const int line = int(before.count('\n')) + 1;
+    const int column = int(offset - before.lastIndexOf('\n'));
+    return QString("line %1, column %2").arg(line).arg(column);
+}
+
+} // namespace
+
+TemplateRules TemplateRules::forHost(QStringList images) {
+    TemplateRules r;
+    r.maxVcpus = std::clamp(int(::sysconf(_SC_NPROCESSORS_ONLN)), 1, kMaxVcpusCap);
+    r.images = std::move(images);
+    return r;
+}
+
+QJsonObject TemplateRules::toJson() const {
+    auto range = [](int min, int max) { return QJsonObject{{"min", min}, {"max", max}}; };
+    return {{"vcpus", range(1, maxVcpus)},
+            {"memory_mib", range(kMinMemoryMiB, kMaxMemoryMiB)},
+            {"disk_mib", range(kMinDiskMiB, kMaxDiskMiB)},
+            {"images", QJsonArray::fromStringList(images)}};
+}
+
+QJsonObject Template::toJson() const {
+    QJsonObject envObject;
+    for (auto it = env.begin(); it != env.end(); ++it)
+        envObject[it.key()] = it.value();
+    QJsonObject o{{"name", name},       {"builtin", builtin},     {"image", image},
+                  {"vcpus", vcpus},     {"memory_mib", memoryMiB}, {"env", envObject},
+                  {"workdir", workdir}, {"user", user}};
+    if (diskMiB > 0)
+        o["disk_mib"] = diskMiB;
+    if (!description.isEmpty())
+        o["description"] = description;
+    if (!file.isEmpty())
+        o["file"] = file;
+    for (const auto& [key, what] : kReserved)
+        if (raw.value(key).isObject())
+            o[key] = raw.value(key);
+    return o;
+}
+
+QJsonObject TemplateProblem::toJson() const {
+    QJsonObject o{{"file", file}, {"message", message}};
+    if (!field.isEmpty())
+        o["field"] = field;
+    return o;
+}
+
+TemplateStore::TemplateStore(QString dir, TemplateRules rules, QObject* parent)
+    : QObject(parent), m_dir(std::move(dir)), m_rules(std::move(rules)),
+      m_watcher(new QFileSystemWatcher(this)) {
+    QDir().mkpath(m_dir);
+    // Editors save in bursts (write, rename, chmod): one re-read after the burst.
+    m_rescanSoon.setSingleShot(true);
+    m_rescanSoon.setInterval(100);
+    connect(&m_rescanSoon, &QTimer::timeout, this, &TemplateStore::rescan);
+    connect(m_watcher, &QFileSystemWatcher::directoryChanged, this, [this] { m_rescanSoon.start(); });
+    connect(m_watcher, &QFileSystemWatcher::fileChanged, this, [this] { m_rescanSoon.start(); });
+    rescan();
+}
+
+QList<Template> TemplateStore::builtins() {
+    Template debian;
+    debian.name = "default";
+    debian.description = "Debian 12 with python3";
+    debian.image = "default";
+    debian.memoryMiB = 512;
+    debian.builtin = true;
+    Template tiny;
+    tiny.name = "tiny";
+    tiny.description = "BusyBox, for quick tests";
+    tiny.image = "tiny";
+    tiny.memoryMiB = 256;
+    tiny.builtin = true;
+    return {debian, tiny};
+}
+
+bool TemplateStore::isValidName(const QString& name) {
+    static const QRegularExpression valid("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$");
+    return valid.match(name).hasMatch();
+}
+
+QList<TemplateStore::FieldError> TemplateStore::validate(const QJsonObject& o, const TemplateRules& rules,
+                                                         Template* out) {
+    QList<FieldError> errors;
+    Template t;
+    auto bad = [&](const QString& field, const QString& what, const QString& code = "bad_request") {
+        errors.append({field, QString("field '%1' %2").arg(field, what), code});
+    };
+    auto present = [&](const QString& key) { return o.contains(key) && !o.value(key).isNull(); };
+    // A number in [min, max] with no fraction; absent or null keeps `*into`.
+    auto number = [&](const QString& key, int min, int max, int* into) {
+        if (!present(key))
+            return;
+        const double d = o.value(key).toDouble(std::nan(""));
+        if (!o.value(key).isDouble() || d != std::floor(d) || d < min || d > max)
+            return bad(key, QString("must be a number between %1 and %2").arg(min).arg(max));
+        *into = int(d);
+    };
+    auto string = [&](const QString& key, QString* into) -> bool {
+        if (!present(key))
+            return false;
+        if (!o.value(key).isString()) {
+            bad(key, "must be a string");
+            return false;
+        }
+        *into = o.value(key).toString();
+        return !into->isEmpty();
+    };
+
+    bool imageOk = false;
+    if (!present("image")) {
+        bad("image", "is required: the image sandboxes boot, e.g. " + rules.images.join(" or "));
+    } else if (!o.value("image").isString()) {
+        bad("image", "must be a string naming an image, e.g. " + rules.images.join(" or "));
+    } else {
+        t.image = o.value("image").toString();
+        imageOk = rules.imageAvailable ? rules.imageAvailable(t.image) : rules.images.contains(t.image);
+        if (!imageOk)
+            errors.append({"image",
+                           QString("image '%1' is not available; built-in images: %2")
+                               .arg(t.image.left(100), rules.images.join(", ")),
+                           "unknown_image"});
+    }
+    number("vcpus", 1, rules.maxVcpus, &t.vcpus);
+    number("memory_mib", TemplateRules::kMinMemoryMiB, TemplateRules::kMaxMemoryMiB, &t.memoryMiB);
+    number("disk_mib", TemplateRules::kMinDiskMiB, TemplateRules::kMaxDiskMiB, &t.diskMiB);
+    if (t.diskMiB > 0 && rules.imageMiB && imageOk) {
+        // The overlay cannot be smaller than the image it covers.
+        if (const int imageMiB = rules.imageMiB(t.image); imageMiB > t.diskMiB)
+            bad("disk_mib", QString("must be at least %1, the size of image '%2'").arg(imageMiB).arg(t.image));
+    }
+
+    if (present("env")) {
+        static const QRegularExpression envName("^[A-Za-z_][A-Za-z0-9_]{0,127}$");
+        const QJsonValue env = o.value("env");
+        if (!env.isObject()) {
+            bad("env", "must be an object of names to strings");
+        } else if (env.toObject().size() > TemplateRules::kMaxEnv) {
+            bad("env", QString("must have at most %1 variables").arg(TemplateRules::kMaxEnv));
+        } else {
+            const QJsonObject vars = env.toObject();
+            for (auto it = vars.begin(); it != vars.end(); ++it) {
+                if (!envName.match(it.key()).hasMatch()) {
+                    bad("env", QString("has an invalid name '%1' (letters, digits and '_', not "
+                                       "starting with a digit)").arg(it.key().left(100)));
+                } else if (!it.value().isString()) {
+                    bad("env", QString("must give '%1' a string value").arg(it.key()));
+                } else if (it.value().toString().contains(QChar(0))) {
+                    bad("env", QString("gives '%1' a value with a NUL character").arg(it.key()));
+                } else {
+                    t.env.insert(it.key(), it.value().toString());
+                }
+            }
+        }
+    }
+    if (string("workdir", &t.workdir) &&
+        (!t.workdir.startsWith('/') || t.workdir.contains(QChar(0)) || t.workdir.toUtf8().size() > 4096))
+        bad("workdir", "must be an absolute path in the sandbox, e.g. /root");
+    if (string("user", &t.user)) {
+        // A name as useradd takes it, or a uid: the guest resolves it when a command runs.
+        static const QRegularExpression userName("^([A-Za-z_][A-Za-z0-9_.-]{0,31}|[0-9]{1,10})$");
+        if (!userName.match(t.user).hasMatch() || t.user.toULongLong() > 4294967294ULL)
+            bad("user", "must be a user name (e.g. nobody) or a numeric uid");
+    }
+    if (string("description", &t.description) && t.description.size() > TemplateRules::kMaxDescription)
+        bad("description", QString("must be at most %1 characters").arg(TemplateRules::kMaxDescription));
+    for (const auto& [key, what] : kReserved)
+        if (present(key) && !o.value(key).isObject())
+            bad(key, "must be an object (reserved for " + what + ")");
+
+    if (out && errors.isEmpty())
+        *out = t;
+    return errors;
+}
+
+void TemplateStore::rescan() {
+    QMap<QString, Entry> entries;
+    QList<TemplateProblem> problems;
+    const QFileInfoList files =
+        QDir(m_dir).entryInfoList({"*.json"}, QDir::AllEntries | QDir::System | QDir::NoDotAndDotDot, QDir::Name);
+    for (const QFileInfo& info : files) {
+        const QString shown = displayPath(info.filePath());
+        auto problem = [&](const QString& field, const QString& message) {
+            problems.append({shown, field, shown + ": " + message});
+        };
+        if (entries.size() >= kMaxFiles) {
+            problem({}, QString("skipped: a service reads at most %1 template files").arg(kMaxFiles));
+            break;
+        }
+        const QString name = info.fileName().chopped(5);
+        if (!isValidName(name)) {
+            problem({}, "the file name is not a template name (1-63 letters, digits, '.', '_' or "
+                        "'-', starting with a letter or digit)");
+            continue;
+        }
+        if (isBuiltin(name)) {
+            problem("name", QString("'%1' is a built-in template, which a file cannot replace; "
+                                    "rename the file").arg(name));
+            continue;
+        }
+        Entry& entry = entries[name];
+        entry.path = info.filePath();
+        // Only regular files are opened: a FIFO would block the service on open.
+        if (!info.isFile()) {
+            problem({}, info.isDir()       ? QString("is a directory, not a template file")
+                        : info.isSymLink() ? QString("cannot be read: it links to %1, which does not exist")
+                                                 .arg(info.symLinkTarget())
+                                           : QString("is not a regular file"));
+            continue;
+        }
+        if (info.size() > kMaxFileBytes) {
+            problem({}, QString("is larger than %1 KiB").arg(kMaxFileBytes / 1024));
+            continue;
+        }
+        QFile f(info.filePath());
+        if (!f.open(QIODevice::ReadOnly)) {
+            problem({}, "cannot be read: " + f.errorString());
+            continue;
+        }
+        const QByteArray data = f.read(kMaxFileBytes + 1);
+        QJsonParseError pe;
+        const QJsonDocument doc = QJsonDocument::fromJson(data, &pe);
+        if (pe.error != QJsonParseError::NoError) {
+            problem({}, QString("is not valid JSON: %1 at %2").arg(pe.errorString(), lineAndColumn(data, pe.offset)));
+            continue;
+        }
+        if (!doc.isObject()) {
+            problem({}, "must hold a JSON object ({\"image\": \"default\", …})");
+            continue;
+        }
+        entry.raw = doc.object();
+        bool ok = true;
+        if (entry.raw->contains("name") && entry.raw->value("name") != QJsonValue(name)) {
+            problem("name", QString("field 'name' must be \"%1\", the file's name without .json").arg(name));
+            ok = false;
+        }
+        Template t;
+        const QList<FieldError> errors = validate(*entry.raw, m_rules, &t);
+        for (const FieldError& e : errors)
+            problem(e.field, e.message);
+        if (!ok || !errors.isEmpty())
+            continue;
+        t.name = name;
+        t.file = info.filePath();
+        t.raw = *entry.raw;
+        entry.valid = t;
+    }
+
+    QList<Template> added, changed;
+    QStringList removed;
+    for (auto it = m_entries.cbegin(); it != m_entries.cend(); ++it)
+        if (it->valid && !(entries.contains(it.key()) && entries.value(it.key()).valid))
+            removed << it.key();
+    for (auto it = entries.cbegin(); it != entries.cend(); ++it) {
+        if (!it->valid)
+            continue;
+        const auto old = m_entries.constFind(it.key());
+        if (old == m_entries.cend() || !old->valid)
+            added << *it->valid;
+        else if (old->valid->raw != it->valid->raw)
+            changed << *it->valid;
+    }
+    for (const TemplateProblem& p : std::as_const(problems))
+        if (!m_problems.contains(p))
+            qCWarning(lcSandbox).noquote() << "template skipped:" << p.message;
+    const bool problemsChanged = problems != m_problems;
+    m_entries = std::move(entries);
+    m_problems = std::move(problems);
+    watch();
+    for (const QString& name : std::as_const(removed))
+        emit templateRemoved(name);
+    for (const Template& t : std::as_const(added))
+        emit templateAdded(t);
+    for (const Template& t : std::as_const(changed))
+        emit templateChanged(t);
+    if (problemsChanged)
+        emit this->problemsChanged(m_problems);
+}
+
+void TemplateStore::watch() {
+    // inotify on the directory sees files come and go (and atomic saves, which are renames);
+    // a watch on each file sees one rewritten in place.
+    if (!m_watcher->directories().contains(m_dir) && QFileInfo(m_dir).isDir())
+        m_watcher->addPath(m_dir);
+    QStringList wanted;
+    for (const Entry& e : std::as_const(m_entries))
+        if (QFileInfo(e.path).isFile())
+            wanted << e.path;
+    QStringList stale;
+    for (const QString& f : m_watcher->files())
+        if (!wanted.contains(f))
+            stale << f;
+    if (!stale.isEmpty())
+        m_watcher->removePaths(stale);
+    QStringList missing;
+    for (const QString& f : std::as_const(wanted))
+        if (!m_watcher->files().contains(f))
+            missing << f;
+    if (!missing.isEmpty())
+        m_watcher->addPaths(missing);
+}
+
+QList<Template> TemplateStore::list() {
+    rescan();
+    QList<Template> all = builtins();
+    for (const Entry& e : std::as_const(m_entries))
+        if (e.valid)
+            all << *e.valid;
+    return all;
+}
+
+QList<TemplateProblem> TemplateStore::problems() {
+    rescan();
+    return m_problems;
+}
+
+Result<Template> TemplateStore::find(const QString& name) {
+    rescan();
+    return lookup(name);
+}
+
+Result<Template> TemplateStore::lookup(const QString& name) const {
+    QStringList names;
+    for (const Template& t : builtins()) {
+        if (t.name == name)
+            return t;
+        names << t.name;
+    }
+    if (const auto e = m_entries.constFind(name); e != m_entries.cend() && e->valid)
+        return *e->valid;
+    for (const Entry& e : m_entries)
+        if (e.valid)
+            names << e.valid->name;
+    if (const auto e = m_entries.constFind(name); e != m_entries.cend())
+        return makeError("invalid_template",
+                         QString("Template '%1' cannot be used: its file has problems (%2). Fix "
+                                 "the file, or change it with: viv template edit %1")
+                             .arg(name, displayPath(e->path)));
+    return makeError("unknown_template", QString("There is no template named '%1'. Templates: %2.")
+                                             .arg(name.left(100), names.join(", ")));
+}
+
+Result<Template> TemplateStore::create(const QString& name, const QJsonObject& fields, const QString& from) {
+    if (!isValidName(name))
+        return makeError("bad_request", "A template name is 1-63 letters, digits, '.', '_' or '-', "
+                                        "starting with a letter or digit.");
+    if (isBuiltin(name))
+        return makeError("builtin_template",
+                         QString("'%1' is a built-in template; choose another name (to start from "
+                                 "it: viv template create NAME --from %1)").arg(name));
+    rescan();
+    if (m_entries.contains(name))
+        return makeError("template_exists",
+                         QString("Template '%1' already exists; change it with: viv template edit %1").arg(name));
+    QJsonObject object;
+    if (from.isEmpty()) {
+        object = fileObject(builtins().first());
+    } else {
+        auto source = lookup(from);
+        if (!source)
+            return source.error().wrap("Cannot copy template '" + from.left(100) + "'");
+        object = source->builtin ? fileObject(*source) : source->raw;
+    }
+    apply(object, fields);
+    object["name"] = name;
+    if (const QList<FieldError> errors = validate(object, m_rules, nullptr); !errors.isEmpty())
+        return toError(errors);
+    return write(name, object);
+}
+
+Result<Template> TemplateStore::update(const QString& name, const QJsonObject& fields) {
+    if (isBuiltin(name))
+        return makeError("builtin_template",
+                         QString("'%1' is a built-in template and cannot be changed; copy it with: "
+                                 "viv template create NAME --from %1").arg(name));
+    rescan();
+    const auto entry = m_entries.constFind(name);
+    if (entry == m_entries.cend())
+        return lookup(name).error();
+    if (!entry->raw)
+        return makeError("invalid_template",
+                         QString("The file of template '%1' cannot be read as a template; fix or "
+                                 "remove it: %2").arg(name, displayPath(entry->path)));
+    QJsonObject object = *entry->raw;
+    apply(object, fields);
+    object["name"] = name;
+    if (const QList<FieldError> errors = validate(object, m_rules, nullptr); !errors.isEmpty())
+        return toError(errors);
+    return write(name, object);
+}
+
+Status TemplateStore::remove(const QString& name) {
+    if (isBuiltin(name))
+        return makeError("builtin_template", QString("'%1' is a built-in template and cannot be removed.").arg(name));
+    rescan();
+    const auto entry = m_entries.constFind(name);
+    if (entry == m_entries.cend())
+        return lookup(name).error();
+    QFile f(entry->path);
+    if (!f.remove())
+        return makeError("io_error", "Cannot remove " + displayPath(entry->path), f.errorString());
+    rescan();
+    return {};
+}
+
+Result<Template> TemplateStore::write(const QString& name, const QJsonObject& object) {
+    if (!QDir().mkpath(m_dir))
+        return makeError("io_error", "Cannot create " + displayPath(m_dir));
+    const QString path = m_dir + "/" + name + ".json";
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+        return makeError("io_error", "Cannot write " + displayPath(path), f.errorString());
+    f.write(QJsonDocument(object).toJson(QJsonDocument::Indented));
+    if (!f.commit())
+        return makeError("io_error", "Cannot write " + displayPath(path), f.errorString());
+    rescan();
+    const auto entry = m_entries.constFind(name);
+    if (entry == m_entries.cend() || !entry->valid) // changed on disk at this very moment
+        return makeError("io_error", "Template '" + name + "' was written but reads back differently.");
+    return *entry->valid;
+}
+
+} // namespace vivarium

@@ -1,0 +1,148 @@
+// Templates: what a sandbox is made from (image, vCPUs, memory, disk size, and the defaults
+// of its commands: environment, working directory, user). Two built-ins (`default`, `tiny`)
+// and the user's own, one readable JSON file each in <config dir>/templates/NAME.json.
+//
+// The files are the truth: the store re-reads the directory before every answer and watches
+// it, so a file edited by hand counts at once and clients hear of it (templateAdded/Changed/
+// Removed). A file that cannot be read or does not validate is skipped and reported as a
+// problem naming the file and the field, never fatal. Writes are atomic (QSaveFile) and keep
+// every key they do not know (the reserved `network`, `pool` and `security` objects, and keys
+// from newer versions), so a file survives a round trip through an older service.
+// It does not make sandboxes (SandboxManager does, copying what it needs) and holds no
+// secrets: everything in a template is visible to every client that may list templates.
+#pragma once
+
+#include "Result.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QMap>
+#include <QObject>
+#include <QStringList>
+#include <QTimer>
+
+#include <functional>
+
+class QFileSystemWatcher;
+
+namespace vivarium {
+
+// What this service accepts in a template: vCPUs up to the host's cores (at most 16), the
+// images it can boot today, and the size of a built image (for disk_mib's lower bound).
+struct TemplateRules {
+    static constexpr int kMaxVcpusCap = 16;
+    static constexpr int kMinMemoryMiB = 64;
+    static constexpr int kMaxMemoryMiB = 65536;
+    static constexpr int kMinDiskMiB = 64;
+    static constexpr int kMaxDiskMiB = 1048576; // 1 TiB
+    static constexpr int kMaxEnv = 256;          // variables per template
+    static constexpr int kMaxDescription = 200;
+
+    int maxVcpus = 1;
+    QStringList images; // the built-in images, in the order shown to users
+    // Whether a template may name `image`. Unset: it must be one of `images`. (Image
+    // references pulled from registries are accepted through this.)
+    std::function<bool(const QString& image)> imageAvailable;
+    // The size of a built image in MiB, or 0 when it is not built (then the sandbox's
+    // creation checks disk_mib instead). Optional.
+    std::function<int(const QString& image)> imageMiB;
+
+    // maxVcpus from this host's online CPUs.
+    static TemplateRules forHost(QStringList images);
+    QJsonObject toJson() const; // the limits, for clients' forms
+};
+
+struct Template {
+    QString name;
+    QString description;
+    QString image;
+    int vcpus = 1;
+    int memoryMiB = 512;
+    int diskMiB = 0; // 0: the image's own size
+    QMap<QString, QString> env;
+    QString workdir; // empty: the user's home directory
+    QString user;    // empty: root
+    bool builtin = false;
+    QString file;    // a user template's file
+    QJsonObject raw; // a user template's whole file, unknown keys included
+
+    QJsonObject toJson() const; // the API's template object
+};
+
+// A template file the store skipped, and why.
+struct TemplateProblem {
+    QString file;    // the path, with the home directory written as ~
+    QString field;   // empty when the file as a whole is the problem (unreadable, not JSON)
+    QString message; // "<file>: field 'vcpus' must be …"
+
+    QJsonObject toJson() const;
+    bool operator==(const TemplateProblem&) const = default;
+};
+
+class TemplateStore : public QObject {
+    Q_OBJECT
+public:
+    static constexpr qint64 kMaxFileBytes = 64 * 1024;
+    static constexpr int kMaxFiles = 1000;
+
+    TemplateStore(QString dir, TemplateRules rules, QObject* parent = nullptr);
+
+    QString dir() const { return m_dir; }
+    const TemplateRules& rules() const { return m_rules; }
+    static QList<Template> builtins();
+    // 1–63 of A-Za-z0-9._-, starting with a letter or digit (the file is NAME.json).
+    static bool isValidName(const QString& name);
+
+    // Every usable template: the built-ins, then the user's by name. Each call re-reads the
+    // directory, so the answer is never staler than the files.
+    QList<Template> list();
+    QList<TemplateProblem> problems();
+    Result<Template> find(const QString& name);
+
+    // `fields` holds the template's keys (image, vcpus, memory_mib, disk_mib, env, workdir,
+    // user, description, network, pool, security); other keys are ignored, a null value
+    // removes an optional key. create copies `from` (or, without it, the `default`
+    // template's fields) and applies `fields`; update applies `fields` to the file as it is
+    // (which also mends a file that no longer validates). Built-ins cannot be changed.
+    Result<Template> create(const QString& name, const QJsonObject& fields, const QString& from = {});
+    Result<Template> update(const QString& name, const QJsonObject& fields);
+    Status remove(const QString& name);
+
+    struct FieldError {
+        QString field;
+        QString message; // a clause that names the field: "field 'vcpus' must be …"
+        QString code = QStringLiteral("bad_request");
+    };
+    // Checks a template object (a file's or a request's), collecting every field error.
+    // `out` gets the valid values. The name is the caller's to check.
+    static QList<FieldError> validate(const QJsonObject& o, const TemplateRules& rules, Template* out);
+
+    // Re-reads the directory and reports what changed. Called by every query above, and
+    // shortly after the directory changes on disk.
+    void rescan();
+
+signals:
+    void templateAdded(const vivarium::Template& t);
+    void templateChanged(const vivarium::Template& t);
+    void templateRemoved(const QString& name);
+    void problemsChanged(const QList<vivarium::TemplateProblem>& problems);
+
+private:
+    struct Entry {
+        QString path;
+        std::optional<QJsonObject> raw; // parsed, whether or not it validated
+        std::optional<Template> valid;
+    };
+    Result<Template> lookup(const QString& name) const; // without re-reading
+    Result<Template> write(const QString& name, const QJsonObject& object);
+    void watch();
+
+    QString m_dir;
+    TemplateRules m_rules;
+    QMap<QString, Entry> m_entries; // by template name (the file's base name)
+    QList<TemplateProblem> m_problems;
+    QFileSystemWatcher* m_watcher;
+    QTimer m_rescanSoon;
+};
+
+} // namespace vivarium

@@ -1,0 +1,248 @@
+// The Images page's pulled images against the fake service (tests/support/FakeService), no
+// VM: details of a pulled image, Delete… only for pulled ones (and what it sends), and the
+// Pull… dialog: what it sends, per-layer rows with progress bars from recorded progress
+// messages, the result and a failure. RegistryTest covers image.pull on the real service.
+#include "../support/FakeService.h"
+
+#include "CatalogPage.h"
+#include "ImagePullDialog.h"
+#include "JsonTableModel.h"
+#include "MainWindow.h"
+
+#include <QAction>
+#include <QCheckBox>
+#include <QDialogButtonBox>
+#include <QJsonArray>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QStandardItemModel>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTest>
+
+using namespace vivarium;
+using namespace vivarium::gui;
+using vivarium::testing::FakeService;
+
+namespace {
+
+const QString kDigest = "sha256:" + QString(64, 'd');
+
+QJsonObject pulledImage() {
+    return {{"name", "127.0.0.1:5000/test/py:1"},
+            {"kind", "pulled"},
+            {"description", "127.0.0.1:5000/test/py"},
+            {"built", true},
+            {"disk_bytes", 40 * 1048576},
+            {"built_at", "2026-11-27T01:00:00.000Z"},
+            {"refs", QJsonArray{"127.0.0.1:5000/test/py:1"}},
+            {"digest", kDigest},
+            {"pinned", "127.0.0.1:5000/test/py@" + kDigest},
+            {"size", 9 * 1048576},
+            {"layers", 3},
+            {"config", QJsonObject{{"Env", QJsonArray{"GREETING=hi"}},
+                                   {"WorkingDir", "/app"},
+                                   {"User", "1000:1000"},
+                                   {"Cmd", QJsonArray{"python3", "/app/hello.py"}}}}};
+}
+
+QJsonObject layer(char c, qint64 size, qint64 done, const char* state) {
+    return {
+        {"digest", "sha256:" + QString(64, c)}, {"size", size}, {"done", done}, {"state", state}};
+}
+
+QAction* actionWithShortcut(QWidget* window, const QKeySequence& shortcut) {
+    for (QAction* a : window->findChildren<QAction*>())
+        if (a->shortcut() == shortcut && a->isEnabled())
+            return a;
+    return nullptr;
+}
+
+QString formText(QWidget* page, const QString& label) {
+    // The value beside `label` in the details form.
+    const QList<QLabel*> labels = page->findChildren<QLabel*>();
+    for (int i = 0; i + 1 < labels.size(); ++i)
+        if (labels[i]->text() == label)
+            return labels[i + 1]->text();
+    return {};
+}
+
+} // namespace
+
+class ImagesPageTest : public QObject {
+    Q_OBJECT
+    std::unique_ptr<FakeService> m_service;
+    std::unique_ptr<MainWindow> m_window;
+
+    CatalogPage* openImagesPage() {
+        actionWithShortcut(m_window.get(), QKeySequence(Qt::CTRL | Qt::Key_3))->trigger();
+        CatalogPage* page = m_window->imagesPage();
+        if (!QTest::qWaitFor([page] { return page->model()->rowCount() == 2; }, 5000))
+            return nullptr;
+        return page;
+    }
+    void select(CatalogPage* page, const QString& name) {
+        auto* proxy = qobject_cast<QSortFilterProxyModel*>(page->table()->model());
+        page->table()->selectRow(
+            proxy->mapFromSource(page->model()->index(page->model()->rowOf(name), 0)).row());
+    }
+
+private slots:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        QSettings().clear();
+    }
+
+    void init() {
+        m_service = std::make_unique<FakeService>();
+        QVERIFY(m_service->listen());
+        m_service->setResult("image.list",
+                             {{"images", QJsonArray{QJsonObject{{"name", "tiny"},
+                                                                {"kind", "builtin"},
+                                                                {"description", "BusyBox"},
+                                                                {"built", true},
+                                                                {"disk_bytes", 5 * 1048576}},
+                                                    pulledImage()}}});
+        qputenv("VIVARIUM_URL", m_service->url().toString().toUtf8());
+        qputenv("VIVARIUM_TOKEN", "fake-token");
+        m_window = std::make_unique<MainWindow>();
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+        m_window->connectToService();
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->isConnected(), 5000);
+    }
+
+    void cleanup() {
+        m_window.reset();
+        m_service.reset();
+    }
+
+    void pulledImageDetailsAndDelete() {
+        CatalogPage* page = openImagesPage();
+        QVERIFY(page);
+        JsonTableModel* model = page->model();
+        QCOMPARE(model->data(model->index(model->rowOf("tiny"), 4)).toString(),
+                 QString("Built-in"));
+        QCOMPARE(model->data(model->index(model->rowOf("127.0.0.1:5000/test/py:1"), 4)).toString(),
+                 QString("Pulled"));
+
+        select(page, "tiny");
+        QVERIFY(page->pullImageAction()->isEnabled());
+        QVERIFY(!page->deleteImageAction()->isEnabled()); // built-in images stay
+        select(page, "127.0.0.1:5000/test/py:1");
+        QVERIFY(page->deleteImageAction()->isEnabled());
+        QCOMPARE(formText(page, "Digest:"), kDigest);
+        QCOMPARE(formText(page, "Command:"), QString("python3 /app/hello.py"));
+        QCOMPARE(formText(page, "Working directory:"), QString("/app"));
+        QCOMPARE(formText(page, "User:"), QString("1000:1000"));
+        QCOMPARE(formText(page, "Environment:"), QString("GREETING=hi"));
+        QVERIFY(formText(page, "Layers:").startsWith("3 ("));
+
+        // Delete… asks first; Yes sends image.remove with the image's reference.
+        m_service->setResult("image.remove", {});
+        page->deleteImageAction()->trigger();
+        QMessageBox* box = nullptr;
+        QTRY_VERIFY((box = m_window->findChild<QMessageBox*>()) != nullptr);
+        QVERIFY(box->text().contains("127.0.0.1:5000/test/py:1"));
+        box->button(QMessageBox::Yes)->click();
+        QTRY_COMPARE(int(m_service->requestsOf("image.remove").size()), 1);
+        QCOMPARE(m_service->requestsOf("image.remove").first().value("ref").toString(),
+                 QString("127.0.0.1:5000/test/py:1"));
+
+        // A refusal from the service is reported, not swallowed.
+        m_service->setError("image.remove", "in_use", "The image is in use by sandbox web.");
+        QStringList failed;
+        const auto spy = connect(page, &CatalogPage::failed, this,
+                                 [&failed](const QString& summary) { failed << summary; });
+        auto disconnectSpy = qScopeGuard([spy] { QObject::disconnect(spy); });
+        select(page, "127.0.0.1:5000/test/py:1");
+        page->deleteImageAction()->trigger();
+        QTRY_VERIFY((box = m_window->findChild<QMessageBox*>()) != nullptr);
+        box->button(QMessageBox::Yes)->click();
+        QTRY_COMPARE(failed.size(), 1);
+        QVERIFY(failed.first().contains("127.0.0.1:5000/test/py:1"));
+    }
+
+    void pullDialog() {
+        CatalogPage* page = openImagesPage();
+        QVERIFY(page);
+        page->pullImageAction()->trigger();
+        ImagePullDialog* dialog = nullptr;
+        QTRY_VERIFY((dialog = m_window->findChild<ImagePullDialog*>()) != nullptr);
+        auto* pull = [&] {
+            for (QAbstractButton* b : dialog->findChild<QDialogButtonBox*>()->buttons())
+                if (b->text().contains("Pull"))
+                    return b;
+            return static_cast<QAbstractButton*>(nullptr);
+        }();
+        QVERIFY(pull && !pull->isEnabled()); // nothing to pull yet
+        QTest::keyClicks(dialog->referenceEdit(), "10.0.0.5:5000/test/py:1");
+        QVERIFY(pull->isEnabled());
+        dialog->insecureBox()->setChecked(true);
+
+        // The service answers only after the progress below: hold the result back.
+        m_service->setError("image.pull", "registry_unreachable",
+                            "Cannot reach the registry 10.0.0.5:5000.");
+        QSignalSpy pulled(dialog, &ImagePullDialog::pulled);
+        pull->click();
+        QTRY_COMPARE(int(m_service->requestsOf("image.pull").size()), 1);
+        const QJsonObject sent = m_service->requestsOf("image.pull").first();
+        QCOMPARE(sent.value("ref").toString(), QString("10.0.0.5:5000/test/py:1"));
+        QCOMPARE(sent.value("insecure").toBool(), true);
+        QTRY_VERIFY(!dialog->pulling());
+        QVERIFY2(dialog->statusText().contains("Cannot reach the registry"),
+                 qPrintable(dialog->statusText()));
+        QCOMPARE(pulled.count(), 0);
+        QVERIFY(pull->isEnabled()); // the user may try again
+
+        // Recorded progress: one row per layer, a bar for each that started.
+        dialog->applyProgress({{"percent", 40},
+                               {"message", "downloading sha256:bbbbbbbbbbbb"},
+                               {"layers", QJsonArray{layer('a', 1000, 1000, "cached"),
+                                                     layer('b', 4000, 1000, "downloading"),
+                                                     layer('c', 2000, 0, "waiting")}}});
+        QStandardItemModel* rows = dialog->layers();
+        QCOMPARE(rows->rowCount(), 3);
+        QCOMPARE(rows->item(0, ImagePullDialog::DigestColumn)->text(), QString("aaaaaaaaaaaa"));
+        QCOMPARE(rows->item(0, ImagePullDialog::StateColumn)->text(), QString("Already here"));
+        QCOMPARE(rows->item(1, ImagePullDialog::ProgressColumn)
+                     ->data(LayerProgressDelegate::ProgressRole)
+                     .toInt(),
+                 25);
+        QCOMPARE(rows->item(1, ImagePullDialog::StateColumn)->text(), QString("Downloading"));
+        QCOMPARE(rows->item(2, ImagePullDialog::ProgressColumn)
+                     ->data(LayerProgressDelegate::ProgressRole)
+                     .toInt(),
+                 -1);
+        QCOMPARE(dialog->statusText(), QString("downloading sha256:bbbbbbbbbbbb"));
+        QVERIFY(!dialog->grab().isNull()); // the progress delegate paints
+        dialog->applyProgress({{"percent", 95},
+                               {"message", "extracting layer 3 of 3"},
+                               {"layers", QJsonArray{layer('a', 1000, 1000, "extracted"),
+                                                     layer('b', 4000, 4000, "extracted"),
+                                                     layer('c', 2000, 2000, "extracting")}}});
+        QCOMPARE(rows->item(1, ImagePullDialog::ProgressColumn)
+                     ->data(LayerProgressDelegate::ProgressRole)
+                     .toInt(),
+                 100);
+        QCOMPARE(rows->item(2, ImagePullDialog::StateColumn)->text(), QString("Extracting"));
+
+        // Success: the dialog says so and the page lists (and selects) the image.
+        m_service->setResult("image.pull", {{"image", pulledImage()}});
+        const int lists = int(m_service->requestsOf("image.list").size());
+        pull->click();
+        QTRY_COMPARE(pulled.count(), 1);
+        QCOMPARE(pulled.first().first().toString(), QString("127.0.0.1:5000/test/py:1"));
+        QVERIFY(dialog->statusText().contains("Pulled 127.0.0.1:5000/test/py:1"));
+        QTRY_COMPARE(int(m_service->requestsOf("image.list").size()), lists + 1);
+        dialog->reject();
+    }
+};
+
+QTEST_MAIN(ImagesPageTest)
+#include "ImagesPageTest.moc"
