@@ -853,12 +853,12 @@
     <name>vivarium::gui::MainWindow</name>
     <message>
         <location filename="../app/gui/MainWindow.cpp" line="+49"/>
-        <location line="+333"/>
+        <location line="+339"/>
         <source>Vivarium</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-325"/>
+        <location line="-331"/>
         <source>Starting vivariumd…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -964,13 +964,13 @@
     </message>
     <message>
         <location line="+6"/>
-        <location line="+39"/>
-        <location line="+34"/>
+        <location line="+44"/>
+        <location line="+35"/>
         <source>Sandboxes</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-58"/>
+        <location line="-64"/>
         <source>Filter sandboxes (Ctrl+F)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -980,7 +980,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+63"/>
         <source>Templates</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1333,6 +1333,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>stopping</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1377,7 +1382,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location line="+42"/>
+        <location line="+49"/>
         <source>CPU time the virtual machine uses on the host; 100 % is one host CPU (the guest has %n vCPU(s))</source>
         <translation>
             <numerusform>CPU time the virtual machine uses on the host; 100 % is one host CPU (the guest has %n vCPU)</numerusform>

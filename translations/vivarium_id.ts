@@ -851,12 +851,12 @@
     <name>vivarium::gui::MainWindow</name>
     <message>
         <location filename="../app/gui/MainWindow.cpp" line="+49"/>
-        <location line="+333"/>
+        <location line="+339"/>
         <source>Vivarium</source>
         <translation>Vivarium</translation>
     </message>
     <message>
-        <location line="-325"/>
+        <location line="-331"/>
         <source>Starting vivariumd…</source>
         <translation>Memulai vivariumd…</translation>
     </message>
@@ -962,13 +962,13 @@
     </message>
     <message>
         <location line="+6"/>
-        <location line="+39"/>
-        <location line="+34"/>
+        <location line="+44"/>
+        <location line="+35"/>
         <source>Sandboxes</source>
         <translation>Sandbox</translation>
     </message>
     <message>
-        <location line="-58"/>
+        <location line="-64"/>
         <source>Filter sandboxes (Ctrl+F)</source>
         <translation>Filter sandbox (Ctrl+F)</translation>
     </message>
@@ -978,7 +978,7 @@
         <translation>Filter sandbox</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+63"/>
         <source>Templates</source>
         <translation>Templat</translation>
     </message>
@@ -1329,6 +1329,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>running</source>
+        <translation>berjalan</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>stopping</source>
         <translation>menghentikan</translation>
     </message>
@@ -1373,7 +1378,7 @@
         <translation>%1 hr %2 j</translation>
     </message>
     <message numerus="yes">
-        <location line="+42"/>
+        <location line="+49"/>
         <source>CPU time the virtual machine uses on the host; 100 % is one host CPU (the guest has %n vCPU(s))</source>
         <translation>
             <numerusform>Waktu CPU yang dipakai mesin virtual di host; 100 % adalah satu CPU host (guest memiliki %n vCPU)</numerusform>

@@ -35,7 +35,7 @@ namespace {
 const QStringList kStartable{"stopped", "error"};
 const QStringList kStoppable{"booting", "ready", "error"};
 const QStringList kUnremovable{"creating", "removing"};
-const QStringList kShellable{"ready"};
+const QStringList kShellable{"ready", "running"};
 // Retries after a lost connection: soon at first (a restart takes a second), then calmer.
 constexpr int kFirstRetryMs = 250;
 constexpr int kMaxRetryMs = 5000;

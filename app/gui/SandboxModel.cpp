@@ -184,6 +184,7 @@ QString SandboxModel::stateText(const QString& state) {
     if (state == "creating") return tr("creating");
     if (state == "booting") return tr("booting");
     if (state == "ready") return tr("ready");
+    if (state == "running") return tr("running");
     if (state == "stopping") return tr("stopping");
     if (state == "stopped") return tr("stopped");
     if (state == "error") return tr("error");
@@ -220,6 +221,13 @@ int SandboxModel::columnCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : ColumnCount;
 }
 
+QString SandboxModel::shownState(const Row& row) {
+    // "running" is not a state of the service's machine: a ready sandbox with a command
+    // running in it, which is what a watcher wants to see at a glance.
+    const QString state = row.sandbox.value("state").toString();
+    return state == QLatin1String("ready") && !row.liveRuns.isEmpty() ? QStringLiteral("running") : state;
+}
+
 QVariant SandboxModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
@@ -227,7 +235,7 @@ QVariant SandboxModel::data(const QModelIndex& index, int role) const {
     const QJsonObject& s = r.sandbox;
     switch (role) {
     case IdRole: return idOf(s);
-    case StateRole: return s.value("state").toString();
+    case StateRole: return shownState(r);
     case ObjectRole: return s;
     case HistoryRole:
         if (index.column() == Cpu)
@@ -276,7 +284,7 @@ QVariant SandboxModel::data(const QModelIndex& index, int role) const {
     switch (index.column()) {
     case Name: return s.value("name").toString();
     case Template: return s.value("template").toString();
-    case State: return sort ? s.value("state").toString() : stateText(s.value("state").toString());
+    case State: return sort ? shownState(r) : stateText(shownState(r));
     case Uptime: {
         const qint64 up = uptimeSeconds(r);
         if (sort)

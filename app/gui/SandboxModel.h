@@ -23,7 +23,8 @@ public:
     enum Column { Name, Template, State, Uptime, Runs, Cpu, Memory, ColumnCount };
     enum Role {
         IdRole = Qt::UserRole + 1, // QString: the sandbox id
-        StateRole,                 // QString: the API's state name (for the badge delegate)
+        StateRole,                 // QString: the API's state name, or "running" for a ready
+                                   // sandbox with a live run (for the badge delegate)
         ObjectRole,                // QJsonObject: the whole sandbox object
         SortRole,                  // a value that sorts the column naturally
         HistoryRole,               // QList<double>: Cpu/Memory samples, oldest first
@@ -70,6 +71,7 @@ private:
     void upsert(const QJsonObject& sandbox);
     void remove(const QString& id);
     void rowChanged(int row);
+    static QString shownState(const Row& row);
     qint64 uptimeSeconds(const Row& row) const;
 
     QList<Row> m_rows;

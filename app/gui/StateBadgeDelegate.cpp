@@ -9,6 +9,7 @@ namespace vivarium::gui {
 
 QColor StateBadgeDelegate::badgeColor(const QString& state) {
     if (state == "ready") return QColor(0x1f, 0x88, 0x3d);     // green
+    if (state == "running") return QColor(0x6f, 0x42, 0xc1);   // violet
     if (state == "booting" || state == "creating") return QColor(0x1f, 0x6f, 0xc5); // blue
     if (state == "stopping" || state == "removing") return QColor(0xb3, 0x6b, 0x00); // amber
     if (state == "error") return QColor(0xc6, 0x28, 0x28);     // red

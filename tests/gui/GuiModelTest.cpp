@@ -10,6 +10,7 @@
 #include "RunsModel.h"
 #include "SandboxModel.h"
 #include "SparklineDelegate.h"
+#include "StateBadgeDelegate.h"
 
 #include <QAbstractItemModelTester>
 #include <QFile>
@@ -109,7 +110,8 @@ private slots:
         QCOMPARE(model.rowCount(), 3);
         const int agent = model.rowOf("c0ffee12");
         QCOMPARE(agent, 2);
-        QCOMPARE(cell(model, agent, SandboxModel::State, SandboxModel::StateRole), QString("ready"));
+        QCOMPARE(cell(model, agent, SandboxModel::State, SandboxModel::StateRole), QString("running")); // ready, with a run going
+        QCOMPARE(model.sandbox("c0ffee12").value("state").toString(), QString("ready"));
         QCOMPARE(cell(model, agent, SandboxModel::Runs), QString("1 (1 running)"));
 
         QVERIFY(model.applyEvent(rec[5])); // run 2 started
@@ -410,6 +412,30 @@ private slots:
         QJsonObject late{{"type", "run.attached"}, {"channel", 5}, {"run", 0}, {"argv", QJsonArray{"true"}}};
         model.applyRunMessage(late);
         QCOMPARE(model.runAt(0), 0);
+    }
+
+    void readySandboxWithALiveRunShowsAsRunning() {
+        SandboxModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setSandboxes({QJsonObject{{"id", "s1"}, {"name", "one"}, {"state", "ready"}, {"runs", 0}}});
+        const QModelIndex state = model.index(0, SandboxModel::State);
+        QCOMPARE(state.data(SandboxModel::StateRole).toString(), QString("ready"));
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        model.applyEvent({{"type", "event"}, {"event", "run.started"}, {"sandbox", "s1"},
+                          {"run", QJsonObject{{"sandbox", "s1"}, {"run", 1}}}});
+        QCOMPARE(state.data(SandboxModel::StateRole).toString(), QString("running"));
+        QCOMPARE(state.data().toString(), QString("running"));
+        QVERIFY(changed.count() > 0);
+        model.applyEvent({{"type", "event"}, {"event", "run.exited"}, {"sandbox", "s1"},
+                          {"run", QJsonObject{{"sandbox", "s1"}, {"run", 1}, {"exit_code", 0}}}});
+        QCOMPARE(state.data(SandboxModel::StateRole).toString(), QString("ready"));
+        // Stopping wins over a run the stop will end.
+        model.applyEvent({{"type", "event"}, {"event", "run.started"}, {"sandbox", "s1"},
+                          {"run", QJsonObject{{"sandbox", "s1"}, {"run", 2}}}});
+        model.applyEvent({{"type", "event"}, {"event", "sandbox.state"},
+                          {"sandbox", QJsonObject{{"id", "s1"}, {"name", "one"}, {"state", "stopping"}}}});
+        QCOMPARE(state.data(SandboxModel::StateRole).toString(), QString("stopping"));
+        QVERIFY(StateBadgeDelegate::badgeColor("running") != StateBadgeDelegate::badgeColor("ready"));
     }
 
     void outputKeepsTheTail() {
