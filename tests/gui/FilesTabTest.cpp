@@ -36,11 +36,7 @@ namespace {
 
 Result<QJsonObject> call(ApiClient& client, const QString& type, const QJsonObject& body,
                          int timeoutMs = 60000) {
-    std::optional<Result<QJsonObject>> reply;
-    client.request(type, body, [&reply](Result<QJsonObject> r) { reply.emplace(std::move(r)); });
-    if (!QTest::qWaitFor([&reply] { return reply.has_value(); }, timeoutMs))
-        return makeError("timeout", type + " got no reply");
-    return std::move(*reply);
+    return callApi(client, type, body, timeoutMs);
 }
 
 QByteArray randomBytes(qsizetype size) {

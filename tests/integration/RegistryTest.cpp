@@ -94,17 +94,14 @@ public:
             return false;
         // Ready when it answers /v2/ (with 401: it wants a login).
         QNetworkAccessManager nam;
-        for (int i = 0; i < 200; ++i) {
+        return QTest::qWaitFor([&] {
             QNetworkReply* r = nam.get(QNetworkRequest(QUrl(url() + "/v2/")));
             QSignalSpy done(r, &QNetworkReply::finished);
-            done.wait(5000);
+            done.wait(5000); // refused at once while it is not listening yet
             const int status = r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
             r->deleteLater();
-            if (status == 401)
-                return true;
-            QTest::qWait(50); // not yet listening; connection refused comes back at once
-        }
-        return false;
+            return status == 401;
+        }, 20000);
     }
     void kill() {
         process.kill();

@@ -7,6 +7,8 @@
 #include <QJsonObject>
 #include <QTest>
 
+#include <optional>
+
 #include <csignal>
 
 ServiceFixture::ServiceFixture(const QStringList& extraEnv) {
@@ -107,4 +109,13 @@ void ServiceFixture::removeAllSandboxes() {
     const VivResult ls = viv({"ls", "--json"}, {}, 30000);
     for (const QJsonValue& v : QJsonDocument::fromJson(ls.out).array())
         viv({"rm", v.toObject().value("id").toString()}, {}, 60000);
+}
+
+vivarium::Result<QJsonObject> callApi(vivarium::ApiClient& client, const QString& type,
+                                      const QJsonObject& body, int timeoutMs) {
+    std::optional<vivarium::Result<QJsonObject>> reply;
+    client.request(type, body, [&reply](vivarium::Result<QJsonObject> r) { reply.emplace(std::move(r)); });
+    if (!QTest::qWaitFor([&reply] { return reply.has_value(); }, timeoutMs))
+        return vivarium::makeError("timeout", type + " got no reply");
+    return std::move(*reply);
 }

@@ -4,11 +4,18 @@
 // get it: by the first `viv` command.
 #pragma once
 
+#include "ApiClient.h"
+#include "Result.h"
+
 #include <QByteArray>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QStringList>
 #include <QTemporaryDir>
+
+// Sends a request on `client` and waits for its reply (an error value on timeout).
+vivarium::Result<QJsonObject> callApi(vivarium::ApiClient& client, const QString& type,
+                                      const QJsonObject& body, int timeoutMs = 60000);
 
 struct VivResult {
     int code = -1;
