@@ -88,12 +88,7 @@ class FilesTabTest : public QObject {
     Q_OBJECT
 private slots:
     void initTestCase() {
-        const QProcessEnvironment env = m_service.environment();
-        for (const char* key : {"XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME",
-                                "VIVARIUM_LISTEN", "VIVARIUM_ACCEL", "VIVARIUM_CACHE_DIR"})
-            qputenv(key, env.value(QString::fromLatin1(key)).toLocal8Bit());
-        qunsetenv("VIVARIUM_URL");
-        qunsetenv("VIVARIUM_TOKEN");
+        m_service.useInThisProcess();
 
         const VivResult made =
             m_service.viv({"create", "--template", "tiny", "--name", "files-e2e"});

@@ -52,12 +52,7 @@ private slots:
     void initTestCase() {
         // This process's own clients (the window and the test's) must find the private
         // service, and the service the window starts inherits this environment.
-        const QProcessEnvironment env = m_service.environment();
-        for (const char* key : {"XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME",
-                                   "VIVARIUM_LISTEN", "VIVARIUM_ACCEL", "VIVARIUM_CACHE_DIR"})
-            qputenv(key, env.value(QString::fromLatin1(key)).toLocal8Bit());
-        qunsetenv("VIVARIUM_URL");
-        qunsetenv("VIVARIUM_TOKEN");
+        m_service.useInThisProcess();
     }
 
     void liveSandboxAndRun() {

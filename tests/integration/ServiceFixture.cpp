@@ -119,3 +119,12 @@ vivarium::Result<QJsonObject> callApi(vivarium::ApiClient& client, const QString
         return vivarium::makeError("timeout", type + " got no reply");
     return std::move(*reply);
 }
+
+void ServiceFixture::useInThisProcess() const {
+    const QProcessEnvironment env = environment();
+    for (const char* key : {"XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "VIVARIUM_LISTEN",
+                            "VIVARIUM_ACCEL", "VIVARIUM_CACHE_DIR"})
+        qputenv(key, env.value(QString::fromLatin1(key)).toLocal8Bit());
+    qunsetenv("VIVARIUM_URL");
+    qunsetenv("VIVARIUM_TOKEN");
+}

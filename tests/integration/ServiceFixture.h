@@ -29,6 +29,9 @@ public:
     ~ServiceFixture();
 
     QProcessEnvironment environment() const { return m_env; }
+    // Points this process's own clients (ApiClient::localEndpoint, a window that starts the
+    // service) at the private service, and makes a service started from here inherit it.
+    void useInThisProcess() const;
     QString binDir() const;
     QString runtimeDir() const { return m_dir.path() + "/run/vivarium"; }
     QString dataDir() const { return m_dir.path() + "/data/vivarium"; }
