@@ -47,6 +47,8 @@ namespace {
 QString stateText(const QString& state) {
     if (state == "waiting")
         return ImagePullDialog::tr("Waiting");
+    if (state == "held")
+        return ImagePullDialog::tr("Another pull is fetching it");
     if (state == "downloading")
         return ImagePullDialog::tr("Downloading");
     if (state == "cached")
@@ -68,7 +70,8 @@ ImagePullDialog::ImagePullDialog(ApiClient* client, QWidget* parent)
           tr("Insecure registry: allow plain HTTP and unverified certificates"), this)),
       m_layers(new QStandardItemModel(0, ColumnCount, this)), m_table(new QTableView(this)),
       m_overall(new QProgressBar(this)), m_status(new QLabel(this)),
-      m_buttons(new QDialogButtonBox(QDialogButtonBox::Close, this)) {
+      m_buttons(new QDialogButtonBox(QDialogButtonBox::Close, this)),
+      m_cancelPull(new QPushButton(tr("C&ancel Pull"), this)) {
     setObjectName("imagePullDialog");
     setWindowTitle(tr("Pull Image"));
     m_reference->setPlaceholderText(tr("python:3.12-slim, ghcr.io/owner/image:tag"));
@@ -102,6 +105,11 @@ ImagePullDialog::ImagePullDialog(ApiClient* client, QWidget* parent)
     connect(m_buttons, &QDialogButtonBox::accepted, this, &ImagePullDialog::startPull);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(m_reference, &QLineEdit::textChanged, this, &ImagePullDialog::updateButtons);
+    m_cancelPull->setObjectName("cancelPullButton");
+    m_cancelPull->setToolTip(tr("Stop this pull. Layers downloaded so far are kept, and pulling "
+                                "again resumes them."));
+    m_buttons->addButton(m_cancelPull, QDialogButtonBox::ActionRole);
+    connect(m_cancelPull, &QPushButton::clicked, this, &ImagePullDialog::cancelPull);
 
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
@@ -123,6 +131,27 @@ void ImagePullDialog::updateButtons() {
             b->setEnabled(!m_pulling && !m_reference->text().trimmed().isEmpty());
     m_reference->setReadOnly(m_pulling);
     m_insecure->setEnabled(!m_pulling);
+    m_cancelPull->setVisible(m_pulling);
+    m_cancelPull->setEnabled(m_pulling && !m_cancelling);
+}
+
+void ImagePullDialog::cancelPull() {
+    if (!m_pulling || m_cancelling || !m_client)
+        return;
+    m_cancelling = true;
+    m_status->setText(tr("Cancelling the pull of %1…").arg(m_pullingRef.toHtmlEscaped()));
+    updateButtons();
+    QPointer<ImagePullDialog> self(this);
+    m_client->request("image.pull.cancel", {{"ref", m_pullingRef}},
+                      [self](Result<QJsonObject> r) {
+                          // not_pulling: it ended meanwhile; its own answer tells how.
+                          if (!self || r || r.error().code == "not_pulling")
+                              return;
+                          self->m_cancelling = false;
+                          self->m_status->setText(tr("Could not cancel the pull: %1")
+                                                      .arg(r.error().message.toHtmlEscaped()));
+                          self->updateButtons();
+                      });
 }
 
 void ImagePullDialog::startPull() {
@@ -130,6 +159,8 @@ void ImagePullDialog::startPull() {
     if (ref.isEmpty() || m_pulling || !m_client || !m_client->isConnected())
         return;
     m_pulling = true;
+    m_cancelling = false;
+    m_pullingRef = ref;
     m_layers->removeRows(0, m_layers->rowCount());
     m_overall->setValue(0);
     m_overall->show();
@@ -183,10 +214,16 @@ void ImagePullDialog::applyProgress(const QJsonObject& progress) {
 
 void ImagePullDialog::applyResult(const Result<QJsonObject>& result) {
     m_pulling = false;
+    m_cancelling = false;
     updateButtons();
     if (!result) {
         m_overall->hide();
         const Error& e = result.error();
+        if (e.code == "cancelled") {
+            m_status->setText(tr("The pull was cancelled. Layers downloaded so far are kept; "
+                                 "pulling again resumes them."));
+            return;
+        }
         m_status->setText(tr("<b>The pull failed.</b> %1").arg(e.message.toHtmlEscaped()) +
                           (e.detail.isEmpty()
                                ? QString()

@@ -1,8 +1,9 @@
 // The Images page's Pull… dialog: an image reference, an "insecure registry" switch, and
 // while the pull runs one row per layer with a progress bar (LayerProgressDelegate) and its
 // state (waiting, downloading, cached, extracting…), from image.pull's progress messages.
-// Closing it while a pull runs does not stop the pull: the service finishes it, and the
-// Images page shows the image when it is there. It talks to the service only through the
+// Cancel Pull stops the pull on the service (image.pull.cancel; what was downloaded stays for
+// the next pull to resume). Closing the dialog while a pull runs does not stop the pull: the
+// service finishes it, and the Images page shows the image when it is there. It talks to the service only through the
 // ApiClient it is given; it never blocks.
 #pragma once
 
@@ -18,6 +19,7 @@ class QDialogButtonBox;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
+class QPushButton;
 class QStandardItemModel;
 class QTableView;
 
@@ -50,8 +52,13 @@ public:
     QString statusText() const;
     bool pulling() const { return m_pulling; }
 
+    QPushButton* cancelPullButton() const { return m_cancelPull; }
+
     // Starts image.pull for the reference in the form.
     void startPull();
+    // Asks the service to cancel the running pull (image.pull.cancel); the pull's own answer
+    // (`cancelled`) ends it in the view.
+    void cancelPull();
     // What a progress message or the final answer does to the view (the request's callbacks;
     // tests call them directly with recorded messages).
     void applyProgress(const QJsonObject& progress);
@@ -72,7 +79,10 @@ private:
     QProgressBar* m_overall;
     QLabel* m_status;
     QDialogButtonBox* m_buttons;
+    QPushButton* m_cancelPull;
+    QString m_pullingRef;
     bool m_pulling = false;
+    bool m_cancelling = false;
 };
 
 } // namespace vivarium::gui

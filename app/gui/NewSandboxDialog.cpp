@@ -5,6 +5,7 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
@@ -17,7 +18,7 @@ namespace vivarium::gui {
 
 NewSandboxDialog::NewSandboxDialog(ApiClient* client, const QJsonArray& templates, QWidget* parent)
     : QDialog(parent), m_client(client), m_template(new QComboBox(this)),
-      m_name(new QLineEdit(this)), m_progress(new QProgressBar(this)), m_status(new QLabel(this)),
+      m_image(new QComboBox(this)), m_name(new QLineEdit(this)), m_progress(new QProgressBar(this)), m_status(new QLabel(this)),
       m_buttons(new QDialogButtonBox(QDialogButtonBox::Cancel, this)) {
     setWindowTitle(tr("New Sandbox"));
     for (const QJsonValue& v : templates) {
@@ -30,6 +31,13 @@ NewSandboxDialog::NewSandboxDialog(ApiClient* client, const QJsonArray& template
     }
     if (const int i = m_template->findData(QStringLiteral("default")); i >= 0)
         m_template->setCurrentIndex(i);
+
+    m_image->setObjectName("imageBox");
+    m_image->addItem(tr("The template's image"), QString());
+    m_image->setToolTip(tr("Pulled images (Images page). The template's vCPUs, memory, disk, "
+                           "environment and user stay."));
+    m_image->setAccessibleName(tr("Image"));
+    loadImages();
 
     // The API's rule for names: 1–63 of A-Za-z0-9._-, starting with a letter or digit.
     m_name->setValidator(new QRegularExpressionValidator(
@@ -51,6 +59,7 @@ NewSandboxDialog::NewSandboxDialog(ApiClient* client, const QJsonArray& template
 
     auto* form = new QFormLayout;
     form->addRow(tr("&Template:"), m_template);
+    form->addRow(tr("&Image:"), m_image);
     form->addRow(tr("&Name:"), m_name);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
@@ -64,6 +73,7 @@ NewSandboxDialog::NewSandboxDialog(ApiClient* client, const QJsonArray& template
 void NewSandboxDialog::setBusy(bool busy) {
     m_busy = busy;
     m_template->setEnabled(!busy);
+    m_image->setEnabled(!busy);
     m_name->setEnabled(!busy);
     m_progress->setVisible(busy);
     for (QAbstractButton* b : m_buttons->buttons())
@@ -72,6 +82,25 @@ void NewSandboxDialog::setBusy(bool busy) {
     // Cancel closes the dialog; the service finishes the creation (the sandbox appears
     // in the list through its events), so the label says so.
     m_buttons->button(QDialogButtonBox::Cancel)->setText(busy ? tr("&Hide") : tr("&Cancel"));
+}
+
+void NewSandboxDialog::loadImages() {
+    if (!m_client)
+        return;
+    QPointer<NewSandboxDialog> self(this);
+    m_client->request("image.list", {}, [self](Result<QJsonObject> r) {
+        if (!self || !r)
+            return; // the template's image still works
+        for (const QJsonValue& v : r->value("images").toArray()) {
+            const QJsonObject i = v.toObject();
+            if (i.value("kind").toString() != "pulled")
+                continue;
+            const QString name = i.value("name").toString();
+            self->m_image->addItem(name, name);
+            self->m_image->setItemData(self->m_image->count() - 1,
+                                       i.value("digest").toString(), Qt::ToolTipRole);
+        }
+    });
 }
 
 void NewSandboxDialog::selectTemplate(const QString& name) {
@@ -84,6 +113,8 @@ void NewSandboxDialog::create() {
     if (m_busy || !m_client)
         return;
     QJsonObject body{{"template", m_template->currentData().toString()}};
+    if (const QString image = m_image->currentData().toString(); !image.isEmpty())
+        body["image"] = image;
     if (!m_name->text().isEmpty())
         body["name"] = m_name->text();
     setBusy(true);

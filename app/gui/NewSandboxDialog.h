@@ -1,5 +1,6 @@
-// "New sandbox": pick a template (from the service's `info`) and an optional name, then
-// create it. The dialog stays open while the service builds images and boots the sandbox,
+// "New sandbox": pick a template (from the service's `info`), optionally a pulled image to
+// use instead of the template's (from image.list; like `viv create --image REF`, the
+// template's other settings stay), and an optional name, then create it. The dialog stays open while the service builds images and boots the sandbox,
 // showing its progress, and closes itself once the sandbox is ready; a failure is shown in
 // the dialog so the user can change the name and try again.
 #pragma once
@@ -27,13 +28,16 @@ public:
 
     QString createdId() const { return m_createdId; }
     void selectTemplate(const QString& name); // preselects it when the service has it
+    QComboBox* imageBox() const { return m_image; }
 
 private:
     void create();
+    void loadImages();
     void setBusy(bool busy);
 
     QPointer<ApiClient> m_client;
     QComboBox* m_template;
+    QComboBox* m_image;
     QLineEdit* m_name;
     QProgressBar* m_progress;
     QLabel* m_status;

@@ -64,6 +64,7 @@ private:
     void handleImageList(qint64 id, const QJsonObject& request);
     // Pulled images (ApiSessionImages.cpp).
     void handleImagePull(qint64 id, const QJsonObject& request);
+    void handleImagePullCancel(qint64 id, const QJsonObject& request);
     void handleImageRemove(qint64 id, const QJsonObject& request);
     void handleImageLogin(qint64 id, const QJsonObject& request);
     void handleCreate(qint64 id, const QJsonObject& request);

@@ -1,5 +1,5 @@
-// The API's pulled-image requests: image.pull (with per-layer progress), image.remove (refused
-// while a sandbox or template uses the image) and image.login. Kept apart from ApiSession.cpp,
+// The API's pulled-image requests: image.pull (with per-layer progress), image.pull.cancel,
+// image.remove (refused while a sandbox or template uses the image) and image.login. Kept apart from ApiSession.cpp,
 // which dispatches to them; the work itself is PulledImages'.
 #include "ApiSession.h"
 
@@ -50,6 +50,17 @@ void ApiSession::handleImagePull(qint64 id, const QJsonObject& req) {
             self->reply(id, {{"image", ImageInfo::fromPulled(image.value()).toJson()}});
         },
         this);
+}
+
+void ApiSession::handleImagePullCancel(qint64 id, const QJsonObject& req) {
+    if (auto s = ownerOnly("cancelling image pulls"); !s)
+        return fail(id, s.error());
+    if (!req.value("ref").isString() || req.value("ref").toString().isEmpty())
+        return fail(id, badField("ref", "the reference of an image being pulled"));
+    // The pull's own request (this connection's or another's) is answered `cancelled` first.
+    if (auto s = m_manager->images().pulled().cancel(req.value("ref").toString()); !s)
+        return fail(id, s.error());
+    reply(id, {});
 }
 
 void ApiSession::handleImageRemove(qint64 id, const QJsonObject& req) {

@@ -273,6 +273,19 @@ Result<int> LayerApplier::resolveDir(const QList<QByteArray>& components, bool c
     return parent.release();
 }
 
+Status LayerApplier::ensureDirectory(const QByteArray& path) {
+    auto components = cleanLayerPath(path);
+    if (!components)
+        return components.error();
+    if (components->isEmpty())
+        return {}; // the root
+    auto fd = resolveDir(components.value(), true);
+    if (!fd)
+        return fd.error();
+    ::close(fd.value());
+    return {};
+}
+
 Status LayerApplier::record(int dirFd, const QByteArray& name, const InodeRecord& r,
                             bool thisLayer) {
     struct stat st {};

@@ -75,6 +75,10 @@ public:
     Status apply(const QString& layerPath, const QString& label,
                  const std::atomic_bool* cancel = nullptr);
 
+    // Makes sure the directory `path` (taken inside the image, like a layer path) exists,
+    // creating what is missing as root:root 0755 (as Docker creates a missing WorkingDir).
+    Status ensureDirectory(const QByteArray& path);
+
     QString root() const { return m_root; }
     int rootFd() const { return m_rootFd; }
     const InodeRecord* record(dev_t dev, ino_t ino) const;

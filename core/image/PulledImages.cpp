@@ -13,8 +13,10 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QLockFile>
 #include <QRandomGenerator>
 #include <QSaveFile>
+#include <QTimer>
 #include <QtConcurrent/QtConcurrent>
 
 #include <csignal>
@@ -38,6 +40,9 @@ QString imagesRoot() {
 }
 QString tmpDir() {
     return Paths::ociDir() + "/tmp";
+}
+QString locksDir() {
+    return Paths::ociDir() + "/locks";
 }
 QString refsFile() {
     return Paths::ociDir() + "/refs.json";
@@ -127,6 +132,9 @@ struct PulledImages::Job {
     int nextLayer = 0;
     int active = 0;
     bool indexSeen = false;
+    // Set by cancel() or the destructor; the build polls it.
+    std::shared_ptr<std::atomic_bool> cancelled = std::make_shared<std::atomic_bool>(false);
+    QHash<int, std::shared_ptr<QLockFile>> locks; // layer index → its download lock
 };
 
 PulledImages::PulledImages(QObject* parent) : QObject(parent) {
@@ -141,7 +149,8 @@ PulledImages::PulledImages(QObject* parent) : QObject(parent) {
 }
 
 PulledImages::~PulledImages() {
-    m_cancel = true;
+    for (const auto& job : m_jobs)
+        job->cancelled->store(true);
     m_pool.waitForDone();
 }
 
@@ -283,16 +292,29 @@ void PulledImages::startNext() {
         return;
     job->started = true;
     job->lastReport.start();
-    for (const QString& dir : {blobsDir(), partialDir(), imagesRoot(), tmpDir()})
+    for (const QString& dir : {blobsDir(), partialDir(), imagesRoot(), tmpDir(), locksDir()})
         if (!Paths::ensureDir(dir))
             return finish(job, makeError("io_error", "Cannot create " + dir));
-    RegistryClient::Options o;
-    o.insecure = job->options.insecure;
-    o.credential = RegistryCredentials().find(job->ref.registry);
-    job->client = new RegistryClient(job->ref, o, this);
     job->message = "resolving " + job->ref.familiar();
     report(job, true);
     qCInfo(lcImage) << "pulling" << job->ref.canonical();
+    // A Docker credential helper is a program that may take its time: not on this thread.
+    QtConcurrent::run([registry = job->ref.registry] {
+        return RegistryCredentials().find(registry);
+    }).then(this, [this, job](Result<std::optional<RegistryCredential>> credential) {
+        if (job->finished)
+            return; // cancelled meanwhile
+        if (!credential)
+            return finish(job, credential.error());
+        RegistryClient::Options o;
+        o.insecure = job->options.insecure;
+        o.credential = credential.value();
+        job->client = new RegistryClient(job->ref, o, this);
+        fetchManifest(job);
+    });
+}
+
+void PulledImages::fetchManifest(const std::shared_ptr<Job>& job) {
     job->client->fetchManifest(
         job->ref.manifestRef(), [this, job](Result<RegistryClient::Fetched> f) {
             if (!f)
@@ -397,32 +419,70 @@ void PulledImages::fetchLayers(const std::shared_ptr<Job>& job) {
             continue;
         }
         ++job->active;
-        l.state = "downloading";
-        l.done = QFileInfo(partialDir() + "/" + l.digest.hex).size();
-        job->message = "downloading " + shortDigest(l.digest);
-        report(job, true);
-        job->client->downloadBlob(
-            l.digest, l.size, partialDir() + "/" + l.digest.hex, blobPath(l.digest),
-            [this, job, i](qint64 done) {
-                job->layers[i].done = done;
-                report(job);
-            },
-            [this, job, i](Status s) {
-                --job->active;
-                if (job->finished)
-                    return;
-                if (!s) {
-                    job->client->abortAll(); // the others' partial files stay for a retry
-                    return finish(job, s.error());
-                }
-                job->layers[i].state = "downloaded";
-                job->layers[i].done = job->layers[i].size;
-                report(job, true);
-                fetchLayers(job);
-            });
+        fetchLayer(job, i);
     }
     if (job->active == 0 && job->nextLayer >= job->layers.size())
         build(job);
+}
+
+// One layer's download, under its lock: another service sharing the cache may be fetching
+// the same blob, and two writers on one partial file would corrupt it.
+void PulledImages::fetchLayer(const std::shared_ptr<Job>& job, int i) {
+    if (job->finished)
+        return;
+    LayerProgress& l = job->layers[i];
+    auto lock = std::make_shared<QLockFile>(locksDir() + "/" + l.digest.hex + ".lock");
+    lock->setStaleLockTime(0); // a download may take long; only a dead holder makes it stale
+    if (!lock->tryLock(0)) {
+        if (lock->error() != QLockFile::LockFailedError) {
+            --job->active;
+            return finish(job, makeError("io_error",
+                                         "Cannot lock " + locksDir() + "/" + l.digest.hex +
+                                             ".lock (is the image cache writable?)"));
+        }
+        if (l.state != "held") {
+            l.state = "held";
+            job->message = "waiting for another download of " + shortDigest(l.digest) +
+                           " (another Vivarium service shares this cache)";
+            report(job, true);
+        }
+        // Held by another process: look again shortly (a lock file gives no wake-up).
+        QTimer::singleShot(200, this, [this, job, i] { fetchLayer(job, i); });
+        return;
+    }
+    if (QFileInfo(blobPath(l.digest)).size() == l.size) { // the other service finished it
+        lock->unlock();
+        --job->active;
+        l.state = "cached";
+        l.done = l.size;
+        report(job, true);
+        return fetchLayers(job);
+    }
+    job->locks.insert(i, lock);
+    l.state = "downloading";
+    l.done = QFileInfo(partialDir() + "/" + l.digest.hex).size();
+    job->message = "downloading " + shortDigest(l.digest);
+    report(job, true);
+    job->client->downloadBlob(
+        l.digest, l.size, partialDir() + "/" + l.digest.hex, blobPath(l.digest),
+        [this, job, i](qint64 done) {
+            job->layers[i].done = done;
+            report(job);
+        },
+        [this, job, i](Status s) {
+            --job->active;
+            job->locks.remove(i); // unlocks
+            if (job->finished)
+                return;
+            if (!s) {
+                job->client->abortAll(); // the others' partial files stay for a retry
+                return finish(job, s.error());
+            }
+            job->layers[i].state = "downloaded";
+            job->layers[i].done = job->layers[i].size;
+            report(job, true);
+            fetchLayers(job);
+        });
 }
 
 Result<PulledImage> PulledImages::buildImage(const QString& imageDir, const PulledImage& meta,
@@ -450,7 +510,11 @@ Result<PulledImage> PulledImages::buildImage(const QString& imageDir, const Pull
             return s.error();
     }
     onLayer(n, n);
-    auto fs = RootfsBuilder::build(applier, work + "/out/rootfs.img", work + "/scratch", cancel);
+    QStringList startDirs;
+    if (!meta.config.workingDir.isEmpty())
+        startDirs << meta.config.workingDir;
+    auto fs = RootfsBuilder::build(applier, work + "/out/rootfs.img", work + "/scratch", cancel,
+                                   startDirs);
     if (!fs)
         return fs.error();
     PulledImage image = meta;
@@ -494,9 +558,12 @@ void PulledImages::build(const std::shared_ptr<Job>& job) {
             Qt::QueuedConnection);
     };
     job->message = "extracting";
-    QtConcurrent::run(&m_pool, [imageDir, meta = job->image, paths, onLayer, cancel = &m_cancel] {
-        return buildImage(imageDir, meta, paths, onLayer, cancel);
+    QtConcurrent::run(&m_pool, [imageDir, meta = job->image, paths, onLayer,
+                                cancel = job->cancelled] {
+        return buildImage(imageDir, meta, paths, onLayer, cancel.get());
     }).then(this, [this, job](Result<PulledImage> built) {
+        if (job->finished)
+            return; // cancelled while it was built
         if (!built)
             return finish(job, built.error());
         const QString tagRef =
@@ -529,11 +596,13 @@ void PulledImages::finish(const std::shared_ptr<Job>& job, Result<PulledImage> r
     if (job->finished)
         return;
     job->finished = true;
+    job->cancelled->store(!result); // a build still running for a failed pull stops
     if (job->client) {
         job->client->abortAll();
         job->client->deleteLater();
         job->client = nullptr;
     }
+    job->locks.clear();
     if (result) {
         qCInfo(lcImage) << "pulled" << job->ref.canonical() << result->digest.toString();
         job->percent = 100;
@@ -545,9 +614,35 @@ void PulledImages::finish(const std::shared_ptr<Job>& job, Result<PulledImage> r
     for (const Waiter& w : std::as_const(job->waiters))
         if (w.context)
             w.done(result);
-    if (!m_jobs.empty() && m_jobs.front() == job)
-        m_jobs.pop_front();
+    if (auto it = std::find(m_jobs.begin(), m_jobs.end(), job); it != m_jobs.end())
+        m_jobs.erase(it);
     QTimer::singleShot(0, this, &PulledImages::startNext);
+}
+
+bool PulledImages::isPulling(const QString& text) const {
+    auto ref = ImageReference::parse(text);
+    return ref && std::any_of(m_jobs.begin(), m_jobs.end(), [&](const auto& job) {
+               return !job->finished && job->ref.canonical() == ref->canonical();
+           });
+}
+
+Status PulledImages::cancel(const QString& text) {
+    auto ref = ImageReference::parse(text);
+    if (!ref)
+        return ref.error();
+    for (const auto& job : m_jobs) {
+        if (job->finished || job->ref.canonical() != ref->canonical())
+            continue;
+        qCInfo(lcImage) << "pull of" << job->ref.canonical() << "cancelled";
+        job->cancelled->store(true);
+        finish(job, makeError("cancelled",
+                              QString("The pull of %1 was cancelled. Layers downloaded so far "
+                                      "are kept; pulling again resumes them.")
+                                  .arg(ref->familiar())));
+        return {};
+    }
+    return makeError("not_pulling",
+                     QString("No pull of %1 is in progress.").arg(ref->familiar()));
 }
 
 Status PulledImages::remove(const QString& text,

@@ -15,7 +15,15 @@
 // A sandbox made from a pulled image records it pinned (registry/repo@sha256:…), so pulling
 // a newer image under the same tag never changes the base of an existing sandbox's disk.
 // Pulls run one at a time (a second request for the same reference joins the first); the
-// network work is asynchronous on this object's thread, the build runs on a worker thread.
+// network work is asynchronous on this object's thread, the build and the credential lookup
+// (which may run a Docker credential helper) on worker threads. A pull can be cancelled: its
+// downloads stop, their partial files stay for the next pull to resume (they never count as
+// cached), and every waiter gets `cancelled`.
+//
+// Several services may share one cache (two users' sessions, a test beside a desktop): a
+// layer's download holds locks/<hex>.lock (QLockFile, released when the process dies), and
+// a service that finds it held waits until the layer is there or the lock is free (then it
+// resumes the partial file).
 #pragma once
 
 #include "ImageReference.h"
@@ -43,7 +51,9 @@ struct LayerProgress {
     Digest digest;
     qint64 size = 0;
     qint64 done = 0;
-    QString state; // waiting, downloading, cached, downloaded, extracting, extracted
+    // waiting, held (another service sharing the cache is downloading it), downloading,
+    // cached, downloaded, extracting, extracted
+    QString state;
     QJsonObject toJson() const;
 };
 
@@ -96,6 +106,11 @@ public:
     void pull(const QString& reference, PullOptions options, Progress progress, Done done,
               QObject* context);
 
+    // Stops the pull of `reference` (queued or running): its waiters get `cancelled`.
+    // `not_pulling` when no pull of it is in progress.
+    Status cancel(const QString& reference);
+    bool isPulling(const QString& reference) const;
+
     // Forgets `reference`. When no other reference names the image, the image and the blobs
     // no other image uses are deleted, unless `usedBy(pinned)` names a user (then in_use).
     Status remove(const QString& reference,
@@ -119,8 +134,10 @@ private:
     };
     struct Job;
     void startNext();
+    void fetchManifest(const std::shared_ptr<Job>& job);
     void step(const std::shared_ptr<Job>& job);
     void fetchLayers(const std::shared_ptr<Job>& job);
+    void fetchLayer(const std::shared_ptr<Job>& job, int index);
     void build(const std::shared_ptr<Job>& job);
     void finish(const std::shared_ptr<Job>& job, Result<PulledImage> result);
     void report(const std::shared_ptr<Job>& job, bool force = false);
@@ -131,7 +148,6 @@ private:
 
     std::deque<std::shared_ptr<Job>> m_jobs; // front: running
     QThreadPool m_pool;
-    std::atomic_bool m_cancel{false};
     QMap<QString, oci::RunConfig> m_configs; // by pinned name
 };
 

@@ -4,6 +4,7 @@
 #include "OciManifest.h"
 
 #include <QCryptographicHash>
+#include <QDateTime>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
@@ -186,6 +187,7 @@ void RegistryClient::authenticate(const QString& header, std::function<void(Stat
         if (!cred)
             return then(authError("the registry asks for Basic authentication"));
         m_authorization = "Basic " + (cred->username + ":" + cred->password).toUtf8().toBase64();
+        m_tokenExpiresAt = 0;
         return then({});
     }
     if (challenge->scheme != "bearer")
@@ -200,8 +202,14 @@ void RegistryClient::authenticate(const QString& header, std::function<void(Stat
     QUrlQuery q(realm);
     if (challenge->params.contains("service"))
         q.addQueryItem("service", challenge->params.value("service"));
-    if (!m_ref.repository.isEmpty()) // a login check asks for no scope, as docker login does
+    // The scope the registry asked for in its challenge (a 401 for a resource names it), else
+    // pull access to our repository; a login check asks for none, as docker login does.
+    if (const QString scope = challenge->params.value("scope"); !scope.isEmpty()) {
+        for (const QString& one : scope.split(' ', Qt::SkipEmptyParts))
+            q.addQueryItem("scope", one);
+    } else if (!m_ref.repository.isEmpty()) {
         q.addQueryItem("scope", "repository:" + m_ref.repository + ":pull");
+    }
     realm.setQuery(q);
     QNetworkRequest req(realm);
     req.setTransferTimeout(m_options.transferTimeoutMs);
@@ -228,15 +236,54 @@ void RegistryClient::authenticate(const QString& header, std::function<void(Stat
         if (status != 200)
             return then(httpError(status, body, "a token"));
         const QJsonObject o = QJsonDocument::fromJson(body).object();
+        // The token spec names it `token`; OAuth 2 servers say `access_token`; some send both.
         const QString token = o.value("token").toString(o.value("access_token").toString());
         if (token.isEmpty())
             return then(authError("the token service's answer holds no token"));
         m_authorization = "Bearer " + token.toUtf8();
+        // Renew a little before it runs out (at least 60 s is the spec's promise).
+        const qint64 lifetime = std::max<qint64>(o.value("expires_in").toInteger(60), 10);
+        m_tokenExpiresAt = QDateTime::currentMSecsSinceEpoch() + lifetime * 900;
         then({});
     });
 }
 
+bool RegistryClient::tokenExpired() const {
+    return m_tokenExpiresAt > 0 && QDateTime::currentMSecsSinceEpoch() >= m_tokenExpiresAt;
+}
+
+void RegistryClient::reauthenticate(const QString& challenge, std::function<void(Status)> then) {
+    m_waitingForToken << std::move(then);
+    if (m_authenticating)
+        return;
+    m_authenticating = true;
+    m_authorization.clear();
+    m_tokenExpiresAt = 0;
+    authenticate(challenge, [this](Status s) {
+        m_authenticating = false;
+        const auto waiting = std::exchange(m_waitingForToken, {});
+        for (const auto& w : waiting)
+            w(s);
+    });
+}
+
 void RegistryClient::start(const std::shared_ptr<Call>& call) {
+    if (tokenExpired() && !m_challenge.isEmpty()) {
+        reauthenticate(m_challenge, [this, call](Status s) {
+            if (!s)
+                return call->done(s, nullptr);
+            start(call);
+        });
+        return;
+    }
+    if (m_authenticating) { // another request is renewing the token: wait for it
+        m_waitingForToken << [this, call](Status s) {
+            if (!s)
+                return call->done(s, nullptr);
+            start(call);
+        };
+        return;
+    }
     QNetworkReply* reply = get(call->url, call->headers, true);
     auto pump = [this, call, reply] {
         if (call->failure)
@@ -306,8 +353,7 @@ void RegistryClient::finishCall(const std::shared_ptr<Call>& call, QNetworkReply
     if (status == 401 && !call->retriedAuth) {
         call->retriedAuth = true;
         const QString challenge = QString::fromUtf8(reply->rawHeader("WWW-Authenticate"));
-        m_authorization.clear();
-        authenticate(challenge, [this, call](Status s) {
+        reauthenticate(challenge, [this, call](Status s) {
             if (!s)
                 return call->done(s, nullptr);
             start(call);

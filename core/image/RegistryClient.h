@@ -5,7 +5,11 @@
 //
 // Auth: the first request learns the registry's challenge (WWW-Authenticate) and answers it:
 // Bearer (a token from the realm, with the credential as Basic auth when there is one) or
-// Basic. Transport: HTTPS; plain HTTP only for a loopback registry (as Docker allows) or one
+// Basic. A bearer token is shared by every transfer of this client; it is fetched again
+// (once per request, and once for all requests waiting on it) when the registry answers 401
+// or when its `expires_in` (60 s when absent, as the token spec says) has nearly run out.
+// The scope asked for is the one the registry's 401 challenge names, else pull access to
+// the repository. Transport: HTTPS; plain HTTP only for a loopback registry (as Docker allows) or one
 // the caller marked insecure (which also accepts an unverified certificate). Redirects are
 // followed by hand, so the Authorization header never goes to another host (blob storage
 // behind a registry is often a CDN).
@@ -74,6 +78,9 @@ private:
     void start(const std::shared_ptr<Call>& call);
     void finishCall(const std::shared_ptr<Call>& call, QNetworkReply* reply);
     void authenticate(const QString& challenge, std::function<void(Status)> then);
+    // authenticate(), shared by every caller that asks while a token request is under way.
+    void reauthenticate(const QString& challenge, std::function<void(Status)> then);
+    bool tokenExpired() const;
     Error httpError(int status, const QByteArray& body, const QString& what) const;
     Error authError(const QString& why) const;
     QNetworkReply* get(const QUrl& url, const QList<QPair<QByteArray, QByteArray>>& headers,
@@ -85,6 +92,9 @@ private:
     QString m_base;             // empty until the first ping succeeds
     QString m_challenge;        // the WWW-Authenticate of the ping, if any
     QByteArray m_authorization; // header value once authenticated
+    qint64 m_tokenExpiresAt = 0; // ms since epoch when a bearer token should be renewed; 0: never
+    bool m_authenticating = false;
+    QList<std::function<void(Status)>> m_waitingForToken;
     bool m_pinging = false;
     QList<std::function<void(Status)>> m_waitingForBase;
     QList<QPointer<QNetworkReply>> m_replies;

@@ -8,7 +8,10 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
 #include <QSaveFile>
+#include <QStandardPaths>
 
 namespace vivarium {
 
@@ -58,11 +61,89 @@ RegistryCredentials::RegistryCredentials(QString ownFile, QString dockerFile)
     }
 }
 
-std::optional<RegistryCredential> RegistryCredentials::find(const QString& registry) const {
+Result<std::optional<RegistryCredential>>
+RegistryCredentials::find(const QString& registry) const {
     const QString key = normaliseRegistry(registry);
     if (auto c = fromAuths(readJson(m_ownFile).value("auths").toObject(), key, "viv image login"))
         return c;
-    return fromAuths(readJson(m_dockerFile).value("auths").toObject(), key, m_dockerFile);
+    // The docker CLI's order: a helper for this registry, else the store for all, else auths.
+    const QJsonObject docker = readJson(m_dockerFile);
+    // The address the docker CLI hands helpers: Docker Hub's historical URL, else the host.
+    const QString serverUrl = key == "docker.io" ? QString("https://index.docker.io/v1/") : key;
+    const QJsonObject helpers = docker.value("credHelpers").toObject();
+    for (auto it = helpers.begin(); it != helpers.end(); ++it)
+        if (normaliseRegistry(it.key()) == key && !it.value().toString().isEmpty())
+            return runHelper(it.value().toString(), serverUrl,
+                             QString("credHelpers in %1").arg(m_dockerFile));
+    if (const QString store = docker.value("credsStore").toString(); !store.isEmpty())
+        return runHelper(store, serverUrl, QString("credsStore in %1").arg(m_dockerFile));
+    return fromAuths(docker.value("auths").toObject(), key, m_dockerFile);
+}
+
+Result<std::optional<RegistryCredential>>
+RegistryCredentials::runHelper(const QString& helper, const QString& serverUrl,
+                               const QString& source) const {
+    // A helper name is a suffix, never a path: the config file must not name any program.
+    static const QRegularExpression validName("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
+    const QString program = "docker-credential-" + helper;
+    if (!validName.match(helper).hasMatch())
+        return makeError("registry_auth",
+                         QString("The credential helper '%1' (%2) is not a valid helper name.")
+                             .arg(helper.left(80), source));
+    const QString path = QStandardPaths::findExecutable(program);
+    if (path.isEmpty())
+        return makeError("registry_auth",
+                         QString("The credential helper %1 (named by %2) is not installed or not "
+                                 "on the service's PATH. Install it, or remove it from that file "
+                                 "and log in with: viv image login %3 -u USER --password-stdin")
+                             .arg(program, source, serverUrl));
+    QProcess p;
+    p.setProcessChannelMode(QProcess::SeparateChannels);
+    p.start(path, {"get"});
+    if (!p.waitForStarted(m_helperTimeoutMs))
+        return makeError("registry_auth",
+                         QString("The credential helper %1 (named by %2) could not be started.")
+                             .arg(program, source),
+                         p.errorString());
+    p.write(serverUrl.toUtf8());
+    p.closeWriteChannel();
+    if (!p.waitForFinished(m_helperTimeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        return makeError("registry_auth",
+                         QString("The credential helper %1 (named by %2) gave no answer for %3 "
+                                 "within %4 s.")
+                             .arg(program, source, serverUrl)
+                             .arg(m_helperTimeoutMs / 1000));
+    }
+    const QByteArray out = p.readAllStandardOutput().left(kMaxConfigBytes);
+    const QString err = QString::fromUtf8(p.readAllStandardError().left(2000)).trimmed();
+    if (p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) {
+        // The protocol's "no credential" answer is this text on stdout with a failure exit.
+        if (out.contains("credentials not found"))
+            return std::optional<RegistryCredential>();
+        return makeError(
+            "registry_auth",
+            QString("The credential helper %1 (named by %2) failed for %3 (exit %4).")
+                .arg(program, source, serverUrl)
+                .arg(p.exitCode()),
+            (QString::fromUtf8(out.left(500)).trimmed() + " " + err).trimmed());
+    }
+    const QJsonObject o = QJsonDocument::fromJson(out).object();
+    const QString user = o.value("Username").toString();
+    const QString secret = o.value("Secret").toString();
+    if (user.isEmpty() || secret.isEmpty())
+        return makeError("registry_auth",
+                         QString("The credential helper %1 (named by %2) answered for %3 without "
+                                 "a Username and Secret.")
+                             .arg(program, source, serverUrl));
+    if (user == "<token>")
+        return makeError("registry_auth",
+                         QString("The credential helper %1 holds an identity token for %2, which "
+                                 "Vivarium cannot use; log in with: viv image login %2 -u USER "
+                                 "--password-stdin")
+                             .arg(program, serverUrl));
+    return std::optional<RegistryCredential>(RegistryCredential{user, secret, program});
 }
 
 Status RegistryCredentials::save(const QString& registry, const QString& username,

@@ -104,8 +104,16 @@ QByteArray RootfsBuilder::quote(const QByteArray& path) {
 }
 
 Result<RootfsResult> RootfsBuilder::build(LayerApplier& staged, const QString& imagePath,
-                                          const QString& workDir, const std::atomic_bool* cancel) {
+                                          const QString& workDir, const std::atomic_bool* cancel,
+                                          const QStringList& startDirs) {
     const int root = staged.rootFd();
+    for (const QString& dir : startDirs)
+        if (auto s = staged.ensureDirectory(dir.toUtf8()); !s)
+            return makeError("bad_config",
+                             QString("The image's working directory '%1' cannot be created in "
+                                     "it: %2")
+                                 .arg(dir.left(200), s.error().message),
+                             s.error().detail);
     // What the agent's switch_root and early set-up mount over, where the image lacks it.
     for (const char* dir : {"proc", "sys", "dev", "run", "tmp"}) {
         struct stat st {};

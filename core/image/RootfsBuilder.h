@@ -6,13 +6,16 @@
 // same whether vivariumd runs as root or not.
 //
 // It adds what the guest agent needs to boot into the image (the mount points /proc, /sys,
-// /dev, /run and /tmp) only where the image lacks them, and never changes an image's own file.
+// /dev, /run and /tmp) and the directories a command will start in (the image config's
+// WorkingDir: root:root 0755, as Docker creates it) only where the image lacks them, and
+// never changes an image's own file.
 // Runs on a worker thread (blocking processes).
 #pragma once
 
 #include "Result.h"
 
 #include <QString>
+#include <QStringList>
 
 #include <atomic>
 #include <functional>
@@ -32,10 +35,11 @@ public:
     static constexpr qint64 kMinImageBytes = 1LL << 30;
 
     // Writes `imagePath` (which must not exist). `workDir` holds the debugfs script and the
-    // xattr values while it runs.
+    // xattr values while it runs. `startDirs`: absolute paths in the image that must exist.
     static Result<RootfsResult> build(LayerApplier& staged, const QString& imagePath,
                                       const QString& workDir,
-                                      const std::atomic_bool* cancel = nullptr);
+                                      const std::atomic_bool* cancel = nullptr,
+                                      const QStringList& startDirs = {});
 
     // Quotes a path for a debugfs script ("" stands for a literal quote).
     static QByteArray quote(const QByteArray& path);

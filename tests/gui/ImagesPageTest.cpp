@@ -1,16 +1,21 @@
 // The Images page's pulled images against the fake service (tests/support/FakeService), no
 // VM: details of a pulled image, Delete… only for pulled ones (and what it sends), and the
 // Pull… dialog: what it sends, per-layer rows with progress bars from recorded progress
-// messages, the result and a failure. RegistryTest covers image.pull on the real service.
+// messages, the result and a failure, and Cancel Pull (image.pull.cancel, then the pull's own
+// `cancelled` answer). RegistryTest covers image.pull and its cancel on the real service.
 #include "../support/FakeService.h"
 
 #include "CatalogPage.h"
 #include "ImagePullDialog.h"
 #include "JsonTableModel.h"
 #include "MainWindow.h"
+#include "NewSandboxDialog.h"
+
+#include "ApiClient.h"
 
 #include <QAction>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDialogButtonBox>
 #include <QJsonArray>
 #include <QLabel>
@@ -240,6 +245,80 @@ private slots:
         QCOMPARE(pulled.first().first().toString(), QString("127.0.0.1:5000/test/py:1"));
         QVERIFY(dialog->statusText().contains("Pulled 127.0.0.1:5000/test/py:1"));
         QTRY_COMPARE(int(m_service->requestsOf("image.list").size()), lists + 1);
+        dialog->reject();
+    }
+
+    void newSandboxFromAPulledImage() {
+        // The New Sandbox dialog offers the pulled images (not the built-in ones) besides the
+        // template's own image, and sends the chosen one as sandbox.create's `image`.
+        ApiClient api;
+        api.open(Endpoint{m_service->url(), "fake-token", true});
+        QTRY_VERIFY_WITH_TIMEOUT(api.isConnected(), 5000);
+        const QJsonArray templates{QJsonObject{{"name", "tiny"}, {"vcpus", 1}, {"memory_mib", 256}},
+                                   QJsonObject{{"name", "default"}, {"vcpus", 2}, {"memory_mib", 1024}}};
+        NewSandboxDialog dialog(&api, templates);
+        QComboBox* image = dialog.imageBox();
+        QTRY_COMPARE(image->count(), 2);
+        QCOMPARE(image->itemData(0).toString(), QString()); // the template's image
+        QCOMPARE(image->itemText(1), QString("127.0.0.1:5000/test/py:1"));
+        dialog.selectTemplate("tiny");
+        image->setCurrentIndex(1);
+        m_service->setError("sandbox.create", "boot_failed", "The guest did not boot.");
+        for (QAbstractButton* b : dialog.findChild<QDialogButtonBox*>()->buttons())
+            if (b->text().contains("reate"))
+                b->click();
+        QTRY_COMPARE(int(m_service->requestsOf("sandbox.create").size()), 1);
+        const QJsonObject sent = m_service->requestsOf("sandbox.create").first();
+        QCOMPARE(sent.value("template").toString(), QString("tiny"));
+        QCOMPARE(sent.value("image").toString(), QString("127.0.0.1:5000/test/py:1"));
+        // The template's own image: no `image` field.
+        QTRY_VERIFY(image->isEnabled());
+        image->setCurrentIndex(0);
+        for (QAbstractButton* b : dialog.findChild<QDialogButtonBox*>()->buttons())
+            if (b->text().contains("reate"))
+                b->click();
+        QTRY_COMPARE(int(m_service->requestsOf("sandbox.create").size()), 2);
+        QVERIFY(!m_service->requestsOf("sandbox.create").last().contains("image"));
+    }
+
+    void cancelAPull() {
+        CatalogPage* page = openImagesPage();
+        QVERIFY(page);
+        page->pullImageAction()->trigger();
+        ImagePullDialog* dialog = nullptr;
+        QTRY_VERIFY((dialog = m_window->findChild<ImagePullDialog*>()) != nullptr);
+        QPushButton* cancel = dialog->cancelPullButton();
+        QVERIFY(cancel->isHidden()); // only while a pull runs
+        QTest::keyClicks(dialog->referenceEdit(), "127.0.0.1:5000/test/big:1");
+        m_service->setHeld("image.pull"); // a pull that runs until the test answers it
+        m_service->setResult("image.pull.cancel", {});
+        dialog->startPull();
+        QTRY_COMPARE(int(m_service->requestsOf("image.pull").size()), 1);
+        const qint64 pullId = m_service->requestsOf("image.pull").first().value("id").toInteger();
+        QVERIFY(dialog->pulling());
+        QVERIFY(cancel->isVisible() && cancel->isEnabled());
+        m_service->send({{"type", "progress"},
+                         {"id", pullId},
+                         {"percent", 30},
+                         {"message", "downloading sha256:bbbbbbbbbbbb"},
+                         {"layers", QJsonArray{layer('b', 4000, 1000, "downloading")}}});
+        QTRY_COMPARE(dialog->layers()->rowCount(), 1);
+
+        QTest::mouseClick(cancel, Qt::LeftButton);
+        QTRY_COMPARE(int(m_service->requestsOf("image.pull.cancel").size()), 1);
+        QCOMPARE(m_service->requestsOf("image.pull.cancel").first().value("ref").toString(),
+                 QString("127.0.0.1:5000/test/big:1"));
+        QVERIFY(!cancel->isEnabled()); // once
+        QVERIFY2(dialog->statusText().contains("Cancelling"), qPrintable(dialog->statusText()));
+        // The service answers the pull itself with `cancelled`.
+        m_service->send({{"type", "error"},
+                         {"id", pullId},
+                         {"error", QJsonObject{{"code", "cancelled"},
+                                               {"message", "The pull of x was cancelled."}}}});
+        QTRY_VERIFY(!dialog->pulling());
+        QVERIFY2(dialog->statusText().contains("cancelled"), qPrintable(dialog->statusText()));
+        QVERIFY(cancel->isHidden());
+        QVERIFY(!dialog->referenceEdit()->isReadOnly()); // it may be pulled again
         dialog->reject();
     }
 };

@@ -193,10 +193,13 @@ private slots:
         auto* proxy = qobject_cast<QSortFilterProxyModel*>(templates->table()->model());
         templates->table()->selectRow(proxy->mapFromSource(templates->model()->index(tiny, 0)).row());
         QCOMPARE(templates->currentKey(), QString("tiny"));
+        const int listsBeforeDialog = int(m_service->requestsOf("image.list").size());
         templates->newSandboxAction()->trigger();
         QTRY_VERIFY(m_window->findChild<NewSandboxDialog*>());
         auto* dialog = m_window->findChild<NewSandboxDialog*>();
         QCOMPARE(dialog->findChild<QComboBox*>()->currentData().toString(), QString("tiny"));
+        // The dialog lists the pulled images it offers.
+        QTRY_COMPARE(int(m_service->requestsOf("image.list").size()), listsBeforeDialog + 1);
         dialog->reject();
 
         const int imageLists = int(m_service->requestsOf("image.list").size());

@@ -12,7 +12,10 @@
 // `viv run --image` running python3 with the image's WorkingDir, User and Env, while
 // `viv image rm` is refused because the sandbox uses the image.
 #include "../unit/TestLayers.h"
+#include "LocalRegistry.h"
 #include "ServiceFixture.h"
+
+#include "ApiClient.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -24,6 +27,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkInterface>
 #include <QNetworkReply>
+#include <QPointer>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QSignalSpy>
@@ -36,11 +40,11 @@
 #include <memory>
 
 using namespace testlayers;
+using vivarium::testsupport::LocalRegistry;
+using vivarium::testsupport::RegistryPusher;
+using namespace vivarium;
 
 namespace {
-
-constexpr char kUser[] = "tester";
-constexpr char kPassword[] = "s3cret-pass";
 
 QString sha256(const QByteArray& data) {
     return "sha256:" +
@@ -51,116 +55,6 @@ QByteArray readAll(const QString& path) {
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
-
-quint16 freePort(const QHostAddress& address = QHostAddress::LocalHost) {
-    QTcpServer s;
-    s.listen(address, 0);
-    return s.serverPort();
-}
-
-// docker-registry with htpasswd auth, its storage in a temporary directory.
-class Registry {
-public:
-    QTemporaryDir dir;
-    quint16 port = 0;
-    QProcess process;
-
-    bool start() {
-        if (port == 0) {
-            port = freePort();
-            QProcess htpasswd;
-            htpasswd.start("htpasswd", {"-Bbn", kUser, kPassword});
-            htpasswd.waitForFinished();
-            QFile f(dir.path() + "/htpasswd");
-            f.open(QIODevice::WriteOnly);
-            f.write(htpasswd.readAllStandardOutput());
-            f.close();
-            QFile config(dir.path() + "/config.yml");
-            config.open(QIODevice::WriteOnly);
-            config.write(
-                QString("version: 0.1\n"
-                        "log:\n  level: error\n"
-                        "storage:\n  filesystem:\n    rootdirectory: %1/storage\n"
-                        "  delete:\n    enabled: true\n"
-                        "http:\n  addr: 127.0.0.1:%2\n"
-                        "auth:\n  htpasswd:\n    realm: vivarium-test\n    path: %1/htpasswd\n")
-                    .arg(dir.path())
-                    .arg(port)
-                    .toUtf8());
-        }
-        process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        process.start("docker-registry", {"serve", dir.path() + "/config.yml"});
-        if (!process.waitForStarted())
-            return false;
-        // Ready when it answers /v2/ (with 401: it wants a login).
-        QNetworkAccessManager nam;
-        return QTest::qWaitFor([&] {
-            QNetworkReply* r = nam.get(QNetworkRequest(QUrl(url() + "/v2/")));
-            QSignalSpy done(r, &QNetworkReply::finished);
-            done.wait(5000); // refused at once while it is not listening yet
-            const int status = r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-            r->deleteLater();
-            return status == 401;
-        }, 20000);
-    }
-    void kill() {
-        process.kill();
-        process.waitForFinished();
-    }
-    QString url() const { return QString("http://127.0.0.1:%1").arg(port); }
-    QString host() const { return QString("127.0.0.1:%1").arg(port); }
-    QString blobFile(const QString& digest) const {
-        const QString hex = digest.mid(7);
-        return QString("%1/storage/docker/registry/v2/blobs/sha256/%2/%3/data")
-            .arg(dir.path(), hex.left(2), hex);
-    }
-};
-
-// Pushes blobs and manifests over the registry API (monolithic uploads).
-class Pusher {
-public:
-    explicit Pusher(QString base) : m_base(std::move(base)) {}
-
-    bool blob(const QString& repo, const QByteArray& data) {
-        auto r = send("POST", QUrl(m_base + "/v2/" + repo + "/blobs/uploads/"), {}, {});
-        if (r.status != 202)
-            return false;
-        QUrl location = QUrl(m_base).resolved(QUrl(QString::fromLatin1(r.location)));
-        QString query = location.query();
-        location.setQuery((query.isEmpty() ? "" : query + "&") + "digest=" + sha256(data));
-        return send("PUT", location, data, "application/octet-stream").status == 201;
-    }
-    bool manifest(const QString& repo, const QString& tag, const QByteArray& data,
-                  const QByteArray& type) {
-        return send("PUT", QUrl(m_base + "/v2/" + repo + "/manifests/" + tag), data, type).status ==
-               201;
-    }
-
-private:
-    struct Answer {
-        int status = 0;
-        QByteArray location;
-    };
-    Answer send(const QByteArray& verb, const QUrl& url, const QByteArray& body,
-                const QByteArray& type) {
-        QNetworkRequest req(url);
-        req.setRawHeader("Authorization",
-                         "Basic " + QByteArray(kUser + QByteArray(":") + kPassword).toBase64());
-        if (!type.isEmpty())
-            req.setHeader(QNetworkRequest::ContentTypeHeader, type);
-        QNetworkReply* r = m_nam.sendCustomRequest(req, verb, body);
-        QSignalSpy done(r, &QNetworkReply::finished);
-        done.wait(60000);
-        Answer a{r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(),
-                 r->rawHeader("Location")};
-        if (a.status >= 300)
-            qWarning() << verb << url << a.status << r->readAll().left(300);
-        r->deleteLater();
-        return a;
-    }
-    QString m_base;
-    QNetworkAccessManager m_nam;
-};
 
 // A TCP proxy in front of the registry that can stop passing the registry's bytes after a
 // given amount (so a test can kill the registry in the middle of a layer), and that keeps
@@ -177,11 +71,19 @@ public:
     qint64 forwarded = 0; // registry bytes passed to clients
     qint64 pauseAt = -1;  // stop passing registry bytes once `forwarded` reaches this
     bool paused() const { return pauseAt >= 0 && forwarded >= pauseAt; }
+    // Passes bytes again, also those the held connections have waiting.
+    void resume() {
+        pauseAt = -1;
+        for (const auto& [client, up] : std::as_const(m_pairs))
+            if (client && up)
+                pump(client, up);
+    }
 
 private:
     void accept() {
         while (QTcpSocket* client = m_server.nextPendingConnection()) {
             auto* up = new QTcpSocket(client);
+            m_pairs.append(qMakePair(QPointer<QTcpSocket>(client), QPointer<QTcpSocket>(up)));
             up->setReadBufferSize(64 * 1024); // unread bytes stay in the registry's socket
             up->connectToHost(QHostAddress::LocalHost, m_upstream);
             connect(client, &QTcpSocket::readyRead, up, [this, client, up] {
@@ -209,6 +111,7 @@ private:
     }
     QTcpServer m_server;
     quint16 m_upstream;
+    QList<QPair<QPointer<QTcpSocket>, QPointer<QTcpSocket>>> m_pairs;
 };
 
 } // namespace
@@ -216,12 +119,13 @@ private:
 class RegistryTest : public QObject {
     Q_OBJECT
 
-    Registry m_registry;
+    LocalRegistry m_registry;
     QTemporaryDir m_work;
     std::unique_ptr<ServiceFixture> m_service;
     QString m_cache;
     QMap<QString, QByteArray> m_layers; // name → layer bytes
     QString m_bigDigest;
+    QString m_big2Digest; // test/big2:1, for the cancelled pull and the shared cache
     QByteArray m_tamperedOriginal;
     QString m_tamperedDigest;
 
@@ -241,7 +145,7 @@ class RegistryTest : public QObject {
     }
 
     // Pushes config + layers + manifest; returns the manifest's digest.
-    QString pushImage(Pusher& push, const QString& repo, const QString& tag,
+    QString pushImage(RegistryPusher& push, const QString& repo, const QString& tag,
                       const QList<QByteArray>& layers, const QJsonObject& runConfig,
                       const QString& arch = "amd64", bool gzip = true, bool tagIt = true,
                       QByteArray* manifestOut = nullptr) {
@@ -372,9 +276,10 @@ class RegistryTest : public QObject {
 
 private slots:
     void initTestCase() {
-        QVERIFY(m_registry.dir.isValid() && m_work.isValid());
-        QVERIFY2(m_registry.start(), "docker-registry did not start");
-        Pusher push(m_registry.url());
+        QVERIFY(m_work.isValid());
+        QVERIFY2(m_registry.start(), qPrintable(m_registry.lastError()));
+        const auto pusher = m_registry.pusher();
+        RegistryPusher& push = *pusher;
         const QByteArray base = baseLayer(), python = pythonLayer(), app = appLayer();
         QVERIFY(!base.isEmpty() && !python.isEmpty() && !app.isEmpty());
         const QJsonObject pyConfig{{"Env", QJsonArray{"PATH=/usr/local/bin:/usr/bin:/bin",
@@ -415,6 +320,14 @@ private slots:
         const QByteArray big = layerFile({f("big.bin", random)}, TarWriter::Compression::None);
         m_bigDigest = sha256(big);
         QVERIFY(!pushImage(push, "test/big", "1", {big}, {}, "amd64", false).isEmpty());
+        // test/big2:1: the same again with other bytes.
+        for (qsizetype i = 0; i + 4 <= random.size(); i += 4) {
+            const quint32 v = QRandomGenerator::global()->generate();
+            std::memcpy(random.data() + i, &v, 4);
+        }
+        const QByteArray big2 = layerFile({f("big2.bin", random)}, TarWriter::Compression::None);
+        m_big2Digest = sha256(big2);
+        QVERIFY(!pushImage(push, "test/big2", "1", {big2}, {}, "amd64", false).isEmpty());
         // test/tampered:1: its layer is altered in the registry's storage by a test below.
         const QByteArray tampered = layerFile({f("t", QByteArray(100000, 't'))});
         m_tamperedDigest = sha256(tampered);
@@ -439,21 +352,21 @@ private slots:
 
     void loginChecksTheCredential() {
         VivResult r =
-            viv({"image", "login", m_registry.host(), "-u", kUser, "--password-stdin"}, "wrong\n");
+            viv({"image", "login", m_registry.host(), "-u", m_registry.user(), "--password-stdin"}, "wrong\n");
         QCOMPARE(r.code, 125);
         QVERIFY2(r.err.contains("refused the login of 'tester'"), r.err.constData());
         QVERIFY(!QFileInfo::exists(m_service->configDir() + "/registries.json"));
-        r = viv({"image", "login", m_registry.host(), "-u", kUser}, "x");
+        r = viv({"image", "login", m_registry.host(), "-u", m_registry.user()}, "x");
         QCOMPARE(r.code, 2); // the password never comes from the command line
-        r = viv({"image", "login", m_registry.host(), "-u", kUser, "--password-stdin"},
-                QByteArray(kPassword) + "\n");
+        r = viv({"image", "login", m_registry.host(), "-u", m_registry.user(), "--password-stdin"},
+                m_registry.password().toUtf8() + "\n");
         QVERIFY2(r.code == 0, r.err.constData());
         const QFileInfo stored(m_service->configDir() + "/registries.json");
         QVERIFY(stored.exists());
         QCOMPARE(stored.permissions() & (QFile::ReadGroup | QFile::ReadOther),
                  QFile::Permissions());
         QVERIFY(!readAll(stored.filePath())
-                     .contains(kPassword)); // encoded as Docker does, not in clear
+                     .contains(m_registry.password().toUtf8())); // encoded as Docker does, not in clear
     }
 
     void pullWithProgressAndSharedLayers() {
@@ -502,7 +415,7 @@ private slots:
                      QJsonObject{
                          {m_registry.host(),
                           QJsonObject{{"auth", QString::fromLatin1(
-                                                   QByteArray(kUser + QByteArray(":") + kPassword)
+                                                   (m_registry.user() + ":" + m_registry.password()).toUtf8()
                                                        .toBase64())}}}}}})
                 .toJson());
         f.close();
@@ -536,9 +449,10 @@ private slots:
     }
 
     void registryDiesMidPullAndTheRetryResumes() {
-        Proxy proxy(QHostAddress::LocalHost, m_registry.port);
+        Proxy proxy(QHostAddress::LocalHost, m_registry.port());
         const QString host = QString("127.0.0.1:%1").arg(proxy.port());
-        VivResult r = vivLive({"image", "login", host, "-u", kUser, "--password-stdin"}, kPassword);
+        VivResult r = vivLive({"image", "login", host, "-u", m_registry.user(), "--password-stdin"},
+                            m_registry.password().toUtf8());
         QVERIFY2(r.code == 0, r.err.constData());
         proxy.pauseAt = proxy.forwarded + (8 << 20);
         QProcess* pull = m_service->startViv({"image", "pull", host + "/test/big:1"}, this);
@@ -553,7 +467,7 @@ private slots:
         QVERIFY2(have > (1 << 20) && have < (24 << 20), qPrintable(QString::number(have)));
         QVERIFY(!blobs().contains(m_bigDigest.mid(7)));
 
-        QVERIFY(m_registry.start());
+        QVERIFY2(m_registry.start(), qPrintable(m_registry.lastError()));
         proxy.pauseAt = -1;
         const qint64 before = proxy.forwarded;
         proxy.requests.clear();
@@ -568,6 +482,190 @@ private slots:
         QVERIFY(!partials().contains(m_bigDigest.mid(7)));
     }
 
+    void bearerTokenAuth() {
+        // docker-registry with `auth: token:` and a real token server (RS256 JWTs).
+        LocalRegistry tokens;
+        QVERIFY2(tokens.start(LocalRegistry::Auth::Token), qPrintable(tokens.lastError()));
+        const QByteArray one = layerFile({f("token/one", QByteArray(300000, '1'))});
+        const QByteArray two = layerFile({f("token/two", QByteArray(300000, '2'))});
+        QVERIFY(!pushImage(*tokens.pusher(), "team/app", "1", {one, two}, {}).isEmpty());
+        const QString ref = tokens.host() + "/team/app:1";
+
+        // No login: the token service hands out a token without access (as Docker Hub does)
+        // and the registry refuses it.
+        VivResult r = viv({"image", "pull", ref});
+        QCOMPARE(r.code, 125);
+        QVERIFY2(r.err.contains("needs a login") &&
+                     r.err.contains("viv image login " + tokens.host().toUtf8()),
+                 r.err.constData());
+        // A wrong password: the token service refuses it.
+        r = viv({"image", "login", tokens.host(), "-u", tokens.user(), "--password-stdin"},
+                "wrong\n");
+        QCOMPARE(r.code, 125);
+        QVERIFY2(r.err.contains("refused the login of 'tester'"), r.err.constData());
+        r = viv({"image", "login", tokens.host(), "-u", tokens.user(), "--password-stdin"},
+                tokens.password().toUtf8());
+        QVERIFY2(r.code == 0, r.err.constData());
+
+        const qsizetype before = tokens.tokenRequests().size();
+        r = viv({"image", "pull", ref});
+        QVERIFY2(r.code == 0, r.err.constData());
+        for (const QByteArray& l : {one, two})
+            QVERIFY2(r.err.contains(sha256(l).mid(7, 12).toUtf8() + " downloaded"),
+                     r.err.constData());
+        // One token, for pull access to the repository, served the manifest, the config and
+        // both layers.
+        const QList<QJsonObject> asked = tokens.tokenRequests().mid(before);
+        QCOMPARE(asked.size(), 1);
+        QCOMPARE(asked[0].value("user").toString(), tokens.user());
+        QCOMPARE(asked[0].value("status").toInt(), 200);
+        QCOMPARE(asked[0].value("scope").toArray(), QJsonArray{"repository:team/app:pull"});
+        QVERIFY(!imageNamed(ref).isEmpty());
+    }
+
+    void dockerCredentialHelper() {
+        // credsStore in Docker's config names docker-credential-vivtest, put on the service's
+        // PATH here: the pull logs in with what it answers.
+        const QString bin = m_work.path() + "/helper-bin";
+        QDir().mkpath(bin);
+        QFile h(bin + "/docker-credential-vivtest");
+        QVERIFY(h.open(QIODevice::WriteOnly));
+        h.write("#!/bin/sh\nread -r server\necho \"$server\" > " +
+                QFile::encodeName(m_work.path()) + "/helper-asked\n" +
+                "echo '{\"ServerURL\":\"'$server'\",\"Username\":\"" +
+                m_registry.user().toUtf8() + "\",\"Secret\":\"" + m_registry.password().toUtf8() +
+                "\"}'\n");
+        h.close();
+        h.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+        const QString docker = m_work.path() + "/docker-helper";
+        QDir().mkpath(docker);
+        QFile c(docker + "/config.json");
+        QVERIFY(c.open(QIODevice::WriteOnly));
+        c.write(QJsonDocument(QJsonObject{{"credsStore", "vivtest"},
+                                          {"credHelpers", QJsonObject{{"127.0.0.2:1", "nothere"}}}})
+                    .toJson());
+        c.close();
+        const QString path = bin + ":" + QString::fromLocal8Bit(qgetenv("PATH"));
+        ServiceFixture other({"VIVARIUM_CACHE_DIR=" + makeCache(), "DOCKER_CONFIG=" + docker,
+                              "PATH=" + path});
+        VivResult r = other.viv({"image", "pull", ref("test/small:1")}, {}, 180000,
+                                {"PATH=" + path});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QCOMPARE(readAll(m_work.path() + "/helper-asked"), m_registry.host().toUtf8() + "\n");
+        // A helper that is not installed: a clear error naming it.
+        r = other.viv({"image", "pull", "127.0.0.2:1/x:1"}, {}, 180000, {"PATH=" + path});
+        QCOMPARE(r.code, 125);
+        QVERIFY2(r.err.contains("docker-credential-nothere") && r.err.contains("not installed"),
+                 r.err.constData());
+    }
+
+    void cancelAPull() {
+        // A pull held in the middle of its 24 MiB layer by the proxy, cancelled through the
+        // API, then by Ctrl+C in `viv image pull`; then resumed.
+        Proxy proxy(QHostAddress::LocalHost, m_registry.port());
+        const QString host = QString("127.0.0.1:%1").arg(proxy.port());
+        const QString ref = host + "/test/big2:1";
+        VivResult r = vivLive({"image", "login", host, "-u", m_registry.user(), "--password-stdin"},
+                              m_registry.password().toUtf8());
+        QVERIFY2(r.code == 0, r.err.constData());
+        const QString partial = m_cache + "/oci/partial/" + m_big2Digest.mid(7);
+
+        ApiClient api;
+        api.open(Endpoint{QUrl(m_service->url()), m_service->ownerToken()});
+        QTRY_VERIFY_WITH_TIMEOUT(api.isConnected(), 10000);
+        proxy.pauseAt = proxy.forwarded + (6 << 20);
+        std::optional<Result<QJsonObject>> pulled;
+        api.request("image.pull", {{"ref", ref}}, [&](Result<QJsonObject> p) { pulled = p; });
+        QTRY_VERIFY_WITH_TIMEOUT(proxy.paused() && QFileInfo(partial).size() > 0, 120000);
+        auto cancelled = callApi(api, "image.pull.cancel", {{"ref", ref}});
+        QVERIFY2(cancelled, qPrintable(cancelled ? QString() : cancelled.error().text()));
+        QTRY_VERIFY_WITH_TIMEOUT(pulled.has_value(), 10000);
+        QVERIFY(!*pulled);
+        QCOMPARE(pulled->error().code, QString("cancelled"));
+        QVERIFY(pulled->error().message.contains("pulling again resumes"));
+        auto again = callApi(api, "image.pull.cancel", {{"ref", ref}});
+        QVERIFY(!again);
+        QCOMPARE(again.error().code, QString("not_pulling"));
+        // Not kept as a layer nor listed; the partial download stays for a resume.
+        const qint64 have = QFileInfo(partial).size();
+        QVERIFY2(have > 0 && have < (24 << 20), qPrintable(QString::number(have)));
+        QVERIFY(!blobs().contains(m_big2Digest.mid(7)));
+        QVERIFY(imageNamed(ref).isEmpty());
+
+        // Ctrl+C in `viv image pull`: cancelled on the service, exit 130.
+        proxy.pauseAt = proxy.forwarded + (4 << 20);
+        QProcess* pull = m_service->startViv({"image", "pull", ref}, this);
+        QTRY_VERIFY_WITH_TIMEOUT(proxy.paused() && QFileInfo(partial).size() > have, 120000);
+        ::kill(pid_t(pull->processId()), SIGINT);
+        QTRY_VERIFY_WITH_TIMEOUT(pull->state() == QProcess::NotRunning, 60000);
+        const QByteArray err = pull->readAllStandardError();
+        QCOMPARE(pull->exitStatus(), QProcess::NormalExit);
+        QVERIFY2(pull->exitCode() == 130, err.constData());
+        QVERIFY2(err.contains("cancelled"), err.constData());
+        QVERIFY(!blobs().contains(m_big2Digest.mid(7)));
+        QVERIFY(imageNamed(ref).isEmpty());
+
+        // Pulling again resumes where it stopped.
+        const qint64 resumeAt = QFileInfo(partial).size();
+        proxy.pauseAt = -1;
+        proxy.requests.clear();
+        r = vivLive({"image", "pull", ref});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY2(proxy.requests.toLower().contains("range: bytes=" +
+                                                   QByteArray::number(resumeAt) + "-"),
+                 proxy.requests.left(2000).constData());
+        QVERIFY(blobs().contains(m_big2Digest.mid(7)));
+    }
+
+    void twoServicesShareOneCache() {
+        // Two services on one cache pull the same image at once: the second waits for the
+        // first's download of the layer (its lock) and reuses it; one download in all. The
+        // first pulls through the proxy, which holds it in the middle of the layer; the second
+        // straight from the registry.
+        Proxy proxy(QHostAddress::LocalHost, m_registry.port());
+        const QString host = QString("127.0.0.1:%1").arg(proxy.port());
+        const QString viaProxy = host + "/test/big2:1";
+        const QString docker = m_work.path() + "/docker-shared";
+        QDir().mkpath(docker);
+        const QJsonObject auth{
+            {"auth", QString::fromLatin1(
+                         (m_registry.user() + ":" + m_registry.password()).toUtf8().toBase64())}};
+        QFile c(docker + "/config.json");
+        QVERIFY(c.open(QIODevice::WriteOnly));
+        c.write(QJsonDocument(
+                    QJsonObject{{"auths", QJsonObject{{host, auth}, {m_registry.host(), auth}}}})
+                    .toJson());
+        c.close();
+        const QString shared = makeCache();
+        ServiceFixture first({"VIVARIUM_CACHE_DIR=" + shared, "DOCKER_CONFIG=" + docker});
+        ServiceFixture second({"VIVARIUM_CACHE_DIR=" + shared, "DOCKER_CONFIG=" + docker});
+        const QString partial = shared + "/oci/partial/" + m_big2Digest.mid(7);
+        // Both services running first: the held transfer must not reach its 30 s timeout.
+        QCOMPARE(first.viv({"image", "ls"}).code, 0);
+        QCOMPARE(second.viv({"image", "ls"}).code, 0);
+        proxy.pauseAt = proxy.forwarded + (6 << 20);
+        QProcess* a = first.startViv({"image", "pull", viaProxy}, this);
+        QTRY_VERIFY_WITH_TIMEOUT(proxy.paused() && QFileInfo(partial).size() > 0, 120000);
+        QProcess* b = second.startViv({"image", "pull", ref("test/big2:1")}, this);
+        QByteArray bErr;
+        const QByteArray layer = m_big2Digest.mid(7, 12).toUtf8();
+        QTRY_VERIFY_WITH_TIMEOUT((bErr += b->readAllStandardError()).contains(layer + " held"),
+                                 120000);
+        proxy.resume();
+        QTRY_VERIFY_WITH_TIMEOUT(a->state() == QProcess::NotRunning &&
+                                     b->state() == QProcess::NotRunning,
+                                 120000);
+        bErr += b->readAllStandardError();
+        QVERIFY2(a->exitCode() == 0, a->readAllStandardError().constData());
+        QVERIFY2(b->exitCode() == 0, bErr.constData());
+        QVERIFY2(bErr.contains(layer + " cached") && !bErr.contains(layer + " downloading"),
+                 bErr.constData());
+        QCOMPARE(int(proxy.requests.count("GET /v2/test/big2/blobs/" + m_big2Digest.toUtf8())),
+                 1);
+        QCOMPARE(sha256(readAll(shared + "/oci/blobs/sha256/" + m_big2Digest.mid(7))),
+                 m_big2Digest);
+    }
+
     void nonLoopbackNeedsTlsOrInsecure() {
         QHostAddress outside;
         for (const QHostAddress& a : QNetworkInterface::allAddresses())
@@ -575,13 +673,13 @@ private slots:
                 outside = a;
         if (outside.isNull())
             QSKIP("this machine has no non-loopback IPv4 address to serve a registry on");
-        Proxy proxy(outside, m_registry.port);
+        Proxy proxy(outside, m_registry.port());
         const QString host = outside.toString() + ":" + QString::number(proxy.port());
         VivResult r = vivLive({"image", "pull", host + "/test/small:1"});
         QCOMPARE(r.code, 125);
         QVERIFY2(r.err.contains("TLS") && r.err.contains("--insecure"), r.err.constData());
-        r = vivLive({"image", "login", host, "-u", kUser, "--password-stdin", "--insecure"},
-                    kPassword);
+        r = vivLive({"image", "login", host, "-u", m_registry.user(), "--password-stdin", "--insecure"},
+                    m_registry.password().toUtf8());
         QVERIFY2(r.code == 0, r.err.constData());
         r = vivLive({"image", "pull", "--insecure", host + "/test/small:1"});
         QVERIFY2(r.code == 0, r.err.constData());

@@ -77,6 +77,12 @@ void FakeService::sendEvent(const QString& name, const QJsonObject& fields) {
         s->sendTextMessage(text);
 }
 
+void FakeService::send(const QJsonObject& message) {
+    const QString text = QString::fromUtf8(QJsonDocument(message).toJson(QJsonDocument::Compact));
+    for (QWebSocket* s : std::as_const(m_sockets))
+        s->sendTextMessage(text);
+}
+
 void FakeService::onConnection() {
     while (QWebSocket* s = m_server->nextPendingConnection()) {
         m_sockets << s;
@@ -96,6 +102,10 @@ void FakeService::onText(QWebSocket* socket, const QString& text) {
     const QJsonObject request = QJsonDocument::fromJson(text.toUtf8()).object();
     m_requests << request;
     const QString type = request.value("type").toString();
+    if (m_held.contains(type)) {
+        emit requestReceived(request);
+        return;
+    }
     QJsonObject reply;
     if (m_errors.contains(type)) {
         reply = {{"type", "error"}, {"error", m_errors.value(type)}};

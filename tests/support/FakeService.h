@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QList>
 #include <QObject>
+#include <QSet>
 #include <QUrl>
 
 class QWebSocket;
@@ -34,6 +35,11 @@ public:
     // Replies to `type` with an error instead.
     void setError(const QString& type, const QString& code, const QString& message);
     void setHello(const QJsonObject& fields) { m_hello = fields; }
+    // Requests of `type` get no answer (a long request still running); the test answers them
+    // itself with send().
+    void setHeld(const QString& type) { m_held.insert(type); }
+    // Sends `message` as it is to every connection.
+    void send(const QJsonObject& message);
 
     // Sends {"type":"event","event":name, …fields} to every connection.
     void sendEvent(const QString& name, const QJsonObject& fields);
@@ -57,6 +63,7 @@ private:
     QHash<QString, QJsonObject> m_results;
     QHash<QString, QJsonObject> m_errors;
     QJsonObject m_hello;
+    QSet<QString> m_held;
 };
 
 // A sandbox object as the API shows one.

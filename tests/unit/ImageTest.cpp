@@ -95,13 +95,16 @@ class ImageTest : public QObject {
             *result = a->apply(layers[i], QString("layer %1").arg(i + 1));
         return a;
     }
-    QString build(LayerApplier& a) {
+    QString build(LayerApplier& a, const QStringList& startDirs = {}, Error* error = nullptr) {
         const QString img = path(QString("rootfs-%1.img").arg(++m_n));
         const QString work = path(QString("work-%1").arg(m_n));
         QDir().mkpath(work);
-        auto r = RootfsBuilder::build(a, img, work);
+        auto r = RootfsBuilder::build(a, img, work, nullptr, startDirs);
         if (!r) {
-            qWarning() << r.error().text();
+            if (error)
+                *error = r.error();
+            else
+                qWarning() << r.error().text();
             return {};
         }
         return img;
@@ -349,20 +352,19 @@ private slots:
                                                    QByteArray("hubuser:hub:pass").toBase64())}}},
                          {"127.0.0.1:5000",
                           QJsonObject{{"auth", QString::fromLatin1(
-                                                   QByteArray("dockeruser:x").toBase64())}}}}},
-                    {"credsStore", "desktop"}})
+                                                   QByteArray("dockeruser:x").toBase64())}}}}}})
                 .toJson());
         d.close();
         RegistryCredentials creds(own, docker);
-        auto hub = creds.find("docker.io");
+        auto hub = creds.find("docker.io").value();
         QVERIFY(hub);
         QCOMPARE(hub->username, QString("hubuser"));
         QCOMPARE(hub->password, QString("hub:pass")); // only the first colon separates
         QCOMPARE(hub->source, docker);
-        QVERIFY(!creds.find("ghcr.io"));
+        QVERIFY(!creds.find("ghcr.io").value());
         // An explicit login wins over Docker's file, and is private.
         QVERIFY(creds.save("http://127.0.0.1:5000/", "me", "secret").ok());
-        auto mine = creds.find("127.0.0.1:5000");
+        auto mine = creds.find("127.0.0.1:5000").value();
         QCOMPARE(mine->username, QString("me"));
         QCOMPARE(mine->password, QString("secret"));
         QCOMPARE(mine->source, QString("viv image login"));
@@ -370,7 +372,106 @@ private slots:
                      (QFile::ReadGroup | QFile::ReadOther | QFile::WriteGroup | QFile::WriteOther),
                  QFile::Permissions());
         QVERIFY(creds.remove("127.0.0.1:5000").ok());
-        QCOMPARE(creds.find("127.0.0.1:5000")->username, QString("dockeruser"));
+        QCOMPARE(creds.find("127.0.0.1:5000").value()->username, QString("dockeruser"));
+    }
+
+    // Docker credential helpers: docker-credential-<name> on PATH, `get` with the server
+    // address on stdin, as the docker CLI runs them. The helpers here are shell scripts.
+    void credentialHelpers() {
+        const QString bin = path("helpers-bin");
+        QDir().mkpath(bin);
+        auto helper = [&](const QString& name, const QByteArray& body) {
+            QFile h(bin + "/docker-credential-" + name);
+            QVERIFY(h.open(QIODevice::WriteOnly));
+            h.write("#!/bin/sh\n" + body);
+            h.close();
+            h.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+        };
+        // `store` answers for two servers and records what it was asked.
+        helper("store", "[ \"$1\" = get ] || exit 3\nread -r server\necho \"$server\" >> " +
+                            QFile::encodeName(path("helper-asked")) +
+                            "\ncase \"$server\" in\n"
+                            "  127.0.0.1:5000) echo '{\"ServerURL\":\"127.0.0.1:5000\","
+                            "\"Username\":\"storeuser\",\"Secret\":\"store:secret\"}' ;;\n"
+                            "  https://index.docker.io/v1/) echo '{\"ServerURL\":\"x\","
+                            "\"Username\":\"hubuser\",\"Secret\":\"hubsecret\"}' ;;\n"
+                            "  *) echo 'credentials not found in native keychain'; exit 1 ;;\n"
+                            "esac\n");
+        helper("ghcr", "read -r server\necho '{\"Username\":\"gh\",\"Secret\":\"ghs\"}'\n");
+        helper("broken", "echo 'the keychain is locked' >&2\nexit 4\n");
+        helper("slow", "exec sleep 30\n");
+        helper("tokenonly", "echo '{\"Username\":\"<token>\",\"Secret\":\"refresh\"}'\n");
+        const QByteArray oldPath = qgetenv("PATH");
+        qputenv("PATH", QFile::encodeName(bin) + ":" + oldPath);
+        auto restorePath = qScopeGuard([&] { qputenv("PATH", oldPath); });
+
+        const QString docker = path("docker-helpers.json");
+        auto config = [&](const QJsonObject& o) {
+            QFile d(docker);
+            QVERIFY(d.open(QIODevice::WriteOnly));
+            d.write(QJsonDocument(o).toJson());
+        };
+        config({{"credsStore", "store"},
+                {"credHelpers", QJsonObject{{"ghcr.io", "ghcr"},
+                                            {"broken.example", "broken"},
+                                            {"slow.example", "slow"},
+                                            {"token.example", "tokenonly"},
+                                            {"missing.example", "nothere"}}},
+                // With a store, auths entries hold no secrets (Docker ignores them).
+                {"auths", QJsonObject{{"127.0.0.1:5000",
+                                       QJsonObject{{"auth", QString::fromLatin1(
+                                                                QByteArray("fileuser:x")
+                                                                    .toBase64())}}}}}});
+        RegistryCredentials creds(path("helpers-own.json"), docker);
+        auto local = creds.find("127.0.0.1:5000");
+        QVERIFY2(local, qPrintable(local ? QString() : local.error().text()));
+        QVERIFY(local->has_value());
+        QCOMPARE((*local)->username, QString("storeuser"));
+        QCOMPARE((*local)->password, QString("store:secret"));
+        QCOMPARE((*local)->source, QString("docker-credential-store"));
+        auto hub = creds.find("docker.io"); // asked with Docker Hub's historical address
+        QVERIFY(hub && hub->has_value());
+        QCOMPARE((*hub)->username, QString("hubuser"));
+        auto ghcr = creds.find("ghcr.io"); // credHelpers wins over credsStore
+        QVERIFY(ghcr && ghcr->has_value());
+        QCOMPARE((*ghcr)->username, QString("gh"));
+        auto none = creds.find("quay.io"); // the store knows none: no credential, no error
+        QVERIFY(none);
+        QVERIFY(!none->has_value());
+        QFile asked(path("helper-asked"));
+        QVERIFY(asked.open(QIODevice::ReadOnly));
+        QCOMPARE(asked.readAll(),
+                 QByteArray("127.0.0.1:5000\nhttps://index.docker.io/v1/\nquay.io\n"));
+
+        auto missing = creds.find("missing.example");
+        QVERIFY(!missing);
+        QCOMPARE(missing.error().code, QString("registry_auth"));
+        QVERIFY2(missing.error().message.contains("docker-credential-nothere") &&
+                     missing.error().message.contains("not installed") &&
+                     missing.error().message.contains(docker),
+                 qPrintable(missing.error().message));
+        auto broken = creds.find("broken.example");
+        QVERIFY(!broken);
+        QVERIFY2(broken.error().message.contains("docker-credential-broken") &&
+                     broken.error().message.contains("exit 4") &&
+                     broken.error().detail.contains("keychain is locked"),
+                 qPrintable(broken.error().text()));
+        auto token = creds.find("token.example");
+        QVERIFY(!token);
+        QVERIFY(token.error().message.contains("identity token"));
+        creds.setHelperTimeout(300);
+        auto slow = creds.find("slow.example");
+        QVERIFY(!slow);
+        QVERIFY2(slow.error().message.contains("no answer"), qPrintable(slow.error().message));
+
+        // A helper name is a suffix, never a path.
+        config({{"credsStore", "../../bin/sh"}});
+        auto evil = creds.find("127.0.0.1:5000");
+        QVERIFY(!evil);
+        QVERIFY(evil.error().message.contains("not a valid helper name"));
+        // An explicit login still wins over every helper.
+        QVERIFY(creds.save("127.0.0.1:5000", "me", "mine").ok());
+        QCOMPARE((*creds.find("127.0.0.1:5000").value()).username, QString("me"));
     }
 
     // --- documents -------------------------------------------------------------------------
@@ -593,6 +694,45 @@ private slots:
         const QString img2 = build(*b);
         QCOMPARE(statIn(img2, "/keep").type, QString("directory"));
         QCOMPARE(catIn(img2, "/a"), QByteArray("now a file"));
+    }
+
+    // The image config's WorkingDir exists in the image, as a container runtime makes it:
+    // created root:root 0755 when missing, an existing one untouched, always inside the image.
+    void workingDirectories() {
+        const QString v = victim();
+        const QString l =
+            layer({{dir("app", 0750, 1000, 1000), {}},
+                   f("etc/passwd", "root:x:0:0::/root:/bin/sh\n"),
+                   {sym("out", "../../../../../../.." + QFile::encodeName(v)), {}}});
+        Status s;
+        auto a = stage({l}, &s);
+        QVERIFY(s.ok());
+        const QString img = build(*a, {"/app", "/srv/work/dir", "relative"});
+        QVERIFY(!img.isEmpty());
+        Stat app = statIn(img, "/app"); // the image's own: unchanged
+        QCOMPARE(app.mode, 0750u);
+        QCOMPARE(app.uid, 1000u);
+        for (const char* made : {"/srv", "/srv/work", "/srv/work/dir", "/relative"}) {
+            const Stat d = statIn(img, made);
+            QVERIFY2(d.exists && d.type == "directory", made);
+            QCOMPARE(d.mode, 0755u);
+            QCOMPARE(d.uid, 0u);
+            QCOMPARE(d.gid, 0u);
+        }
+        // A file in the way, a symlink pointing far out (it resolves inside the image, to
+        // nothing), or a path climbing out: a clear error, and nothing on the host.
+        Error e;
+        auto out = stage({l}, &s);
+        QVERIFY(build(*out, {"/out/made"}, &e).isEmpty());
+        QCOMPARE(e.code, QString("bad_config"));
+        checkVictimUntouched(v);
+        auto b = stage({l}, &s);
+        QVERIFY(build(*b, {"/etc/passwd/x"}, &e).isEmpty());
+        QCOMPARE(e.code, QString("bad_config"));
+        QVERIFY2(e.message.contains("'/etc/passwd/x'"), qPrintable(e.message));
+        auto c = stage({l}, &s);
+        QVERIFY(build(*c, {"../../up"}, &e).isEmpty());
+        QCOMPARE(e.code, QString("bad_config"));
     }
 
     void dotDotEscapes() {
