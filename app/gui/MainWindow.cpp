@@ -2,6 +2,7 @@
 
 #include "Appearance.h"
 #include "CatalogPage.h"
+#include "CredentialsPage.h"
 #include "NewSandboxDialog.h"
 #include "SandboxModel.h"
 #include "SandboxView.h"
@@ -233,17 +234,23 @@ void MainWindow::buildUi() {
     m_pages->addTab(split, QIcon::fromTheme("computer"), tr("Sandboxes"));
     m_pages->addTab(m_templatesPage, tr("Templates"));
     m_pages->addTab(m_imagesPage, tr("Images"));
+    m_credentialsPage = new CredentialsPage(this);
+    connect(m_credentialsPage, &CredentialsPage::failed, this, &MainWindow::showError);
+    m_pages->addTab(m_credentialsPage, tr("Secrets && Routes"));
     setCentralWidget(m_pages);
     connect(m_pages, &QTabWidget::currentChanged, this, [this](int) {
         if (auto* page = qobject_cast<CatalogPage*>(m_pages->currentWidget()))
             page->refresh(m_client); // sizes and build states change behind our back
+        if (m_pages->currentWidget() == m_credentialsPage)
+            m_credentialsPage->refresh(m_client);
     });
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     const QList<QPair<QString, QKeySequence>> pageActions{
         {tr("&Sandboxes"), QKeySequence(Qt::CTRL | Qt::Key_1)},
         {tr("T&emplates"), QKeySequence(Qt::CTRL | Qt::Key_2)},
-        {tr("&Images"), QKeySequence(Qt::CTRL | Qt::Key_3)}};
+        {tr("&Images"), QKeySequence(Qt::CTRL | Qt::Key_3)},
+        {tr("Secrets && &Routes"), QKeySequence(Qt::CTRL | Qt::Key_4)}};
     for (int i = 0; i < pageActions.size(); ++i) {
         QAction* a = view->addAction(pageActions[i].first);
         a->setShortcut(pageActions[i].second);
@@ -327,6 +334,7 @@ void MainWindow::onConnected() {
         self->updateActions();
     });
     m_imagesPage->refresh(m_client);
+    m_credentialsPage->refresh(m_client);
     m_client->request("sandbox.list", {}, [self](Result<QJsonObject> r) {
         if (!self)
             return;
@@ -350,6 +358,11 @@ void MainWindow::onEvent(const QJsonObject& event) {
     }
     if (event.value("event").toString().startsWith(QLatin1String("template."))) {
         m_templatesPage->applyEvent(event);
+        return;
+    }
+    if (event.value("event").toString().startsWith(QLatin1String("secret.")) ||
+        event.value("event").toString().startsWith(QLatin1String("route."))) {
+        m_credentialsPage->applyEvent(event);
         return;
     }
     m_model->applyEvent(event);

@@ -26,6 +26,7 @@ namespace vivarium::gui {
 
 class Appearance;
 class CatalogPage;
+class CredentialsPage;
 class SandboxModel;
 class SandboxView;
 
@@ -48,6 +49,7 @@ public:
     QTabWidget* pages() const { return m_pages; }
     CatalogPage* templatesPage() const { return m_templatesPage; }
     CatalogPage* imagesPage() const { return m_imagesPage; }
+    CredentialsPage* credentialsPage() const { return m_credentialsPage; }
     Appearance* appearance() const { return m_appearance; }
     QAction* openTerminalAction() const { return m_terminalAction; }
     // Whether a lost connection is being retried on its own.
@@ -83,6 +85,7 @@ private:
     QTabWidget* m_pages = nullptr;
     CatalogPage* m_templatesPage = nullptr;
     CatalogPage* m_imagesPage = nullptr;
+    CredentialsPage* m_credentialsPage = nullptr;
     Appearance* m_appearance = nullptr;
     QTimer* m_reconnectTimer = nullptr;
     int m_reconnectDelayMs = 0;        // the next retry's delay; grows while the service is away

@@ -1,15 +1,19 @@
 #include "TemplateDialog.h"
 
 #include "ApiClient.h"
+#include "EgressPolicy.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
+#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSpinBox>
@@ -39,6 +43,8 @@ TemplateDialog::TemplateDialog(ApiClient* client, Mode mode, const QJsonObject& 
       m_name(new QLineEdit(this)), m_description(new QLineEdit(this)), m_image(new QComboBox(this)),
       m_vcpus(new QSpinBox(this)), m_memory(new QSpinBox(this)), m_disk(new QSpinBox(this)),
       m_workdir(new QLineEdit(this)), m_user(new QLineEdit(this)), m_env(new QTableWidget(0, 2, this)),
+      m_egress(new QComboBox(this)), m_allow(new QPlainTextEdit(this)), m_routes(new QListWidget(this)),
+      m_routesNote(new QLabel(this)),
       m_status(new QLabel(this)), m_buttons(new QDialogButtonBox(QDialogButtonBox::Cancel, this)) {
     const QString sourceName = source.value("name").toString();
     switch (mode) {
@@ -166,6 +172,62 @@ TemplateDialog::TemplateDialog(ApiClient* client, Mode mode, const QJsonObject& 
     if (auto* envLabel = qobject_cast<QLabel*>(form->labelForField(envBox)))
         envLabel->setBuddy(m_env);
 
+    // Network: the egress mode, the allowlist (proxy) and the credential routes.
+    const QJsonObject network = source.value("network").toObject();
+    m_egress->addItem(tr("None — no way out of the sandbox"), QStringLiteral("none"));
+    m_egress->addItem(tr("Proxy — only the allowed hosts, through the host"), QStringLiteral("proxy"));
+    m_egress->addItem(tr("Open — a network interface"), QStringLiteral("open"));
+    m_egress->setAccessibleName(tr("Egress"));
+    m_egress->setCurrentIndex(std::max(0, m_egress->findData(network.value("egress").toString("none"))));
+    QStringList allow;
+    for (const QJsonValue& v : network.value("allow").toArray())
+        allow << v.toString();
+    m_allow->setPlainText(allow.join('\n'));
+    m_allow->setPlaceholderText(tr("one host a line: pypi.org, *.github.com:443, 10.0.0.5:8080"));
+    m_allow->setAccessibleName(tr("Allowed hosts"));
+    m_allow->setTabChangesFocus(true);
+    m_allow->setFixedHeight(m_allow->fontMetrics().lineSpacing() * 4 + 12);
+    m_routes->setAccessibleName(tr("Routes"));
+    m_routes->setFixedHeight(m_routes->fontMetrics().lineSpacing() * 4 + 12);
+    QStringList wanted;
+    for (const QJsonValue& v : network.value("routes").toArray())
+        wanted << v.toString();
+    for (const QString& r : std::as_const(wanted)) { // the template's own, until route.list answers
+        auto* item = new QListWidgetItem(r, m_routes);
+        item->setData(Qt::UserRole, r);
+        item->setCheckState(Qt::Checked);
+    }
+    m_routesNote->setWordWrap(true);
+    m_routesNote->setEnabled(false);
+    auto* networkBox = new QGroupBox(tr("Network"), this);
+    auto* networkForm = new QFormLayout(networkBox);
+    networkForm->addRow(tr("E&gress:"), m_egress);
+    networkForm->addRow(tr("&Allowed hosts:"), m_allow);
+    QLabel* allowProblem = problemLabel();
+    allowProblem->setObjectName(QStringLiteral("allowProblem"));
+    networkForm->addRow(QString(), allowProblem);
+    m_problemLabels.insert(QStringLiteral("network.allow"), allowProblem);
+    networkForm->addRow(tr("&Routes:"), m_routes);
+    QLabel* routesProblem = problemLabel();
+    routesProblem->setObjectName(QStringLiteral("routesProblem"));
+    networkForm->addRow(QString(), routesProblem);
+    m_problemLabels.insert(QStringLiteral("network.routes"), routesProblem);
+    networkForm->addRow(QString(), m_routesNote);
+    connect(m_egress, &QComboBox::currentIndexChanged, this, &TemplateDialog::validate);
+    connect(m_allow, &QPlainTextEdit::textChanged, this, &TemplateDialog::validate);
+    connect(m_routes, &QListWidget::itemChanged, this, &TemplateDialog::validate);
+    if (m_client && m_client->isConnected()) {
+        QPointer<TemplateDialog> self(this);
+        m_client->request("route.list", {}, [self](Result<QJsonObject> r) {
+            if (!self || !r)
+                return;
+            QStringList names;
+            for (const QJsonValue& v : r->value("routes").toArray())
+                names << v.toObject().value("name").toString();
+            self->setAvailableRoutes(names);
+        });
+    }
+
     auto* note = new QLabel(tr("Commands in sandboxes made from this template get its environment, "
                                "working directory and user unless they give their own. A sandbox "
                                "keeps the settings it was made with."),
@@ -175,6 +237,7 @@ TemplateDialog::TemplateDialog(ApiClient* client, Mode mode, const QJsonObject& 
 
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
+    layout->addWidget(networkBox);
     layout->addWidget(note);
     layout->addWidget(m_status);
     layout->addStretch();
@@ -216,6 +279,33 @@ void TemplateDialog::setEnvironment(const QList<std::pair<QString, QString>>& va
     validate();
 }
 
+void TemplateDialog::setAvailableRoutes(const QStringList& routes) {
+    // Keep what is ticked; a ticked route that does not exist stays, marked, to be unticked.
+    QStringList ticked;
+    for (int i = 0; i < m_routes->count(); ++i)
+        if (m_routes->item(i)->checkState() == Qt::Checked)
+            ticked << m_routes->item(i)->data(Qt::UserRole).toString(); // the name, without "(missing)"
+    const QSignalBlocker block(m_routes);
+    m_routes->clear();
+    QStringList all = routes;
+    for (const QString& r : std::as_const(ticked))
+        if (!all.contains(r))
+            all << r;
+    for (const QString& r : std::as_const(all)) {
+        auto* item = new QListWidgetItem(routes.contains(r) ? r : tr("%1 (missing)").arg(r), m_routes);
+        item->setData(Qt::UserRole, r);
+        item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+        item->setCheckState(ticked.contains(r) ? Qt::Checked : Qt::Unchecked);
+    }
+    m_routesNote->setText(routes.isEmpty() && ticked.isEmpty()
+                              ? tr("No routes yet: add them on the Secrets & Routes page (Ctrl+4).")
+                              : tr("A ticked route's base URL is $NAME_BASE_URL in the sandbox; the host adds its "
+                                   "credentials."));
+    m_availableRoutes = routes;
+    m_routesKnown = true;
+    validate();
+}
+
 QString TemplateDialog::templateName() const { return m_name->text().trimmed(); }
 
 QString TemplateDialog::statusText() const { return m_status->isVisible() ? m_status->text() : QString(); }
@@ -235,10 +325,24 @@ QJsonObject TemplateDialog::fields() const {
             {"disk_mib", m_disk->value() > 0 ? QJsonValue(m_disk->value()) : QJsonValue(QJsonValue::Null)},
             {"env", env},
             {"workdir", m_workdir->text().trimmed()},
-            {"user", m_user->text().trimmed()}};
+            {"user", m_user->text().trimmed()},
+            {"network", networkFields()}};
+}
+
+QJsonObject TemplateDialog::networkFields() const {
+    QJsonArray allow, routes;
+    for (const QString& line : m_allow->toPlainText().split('\n'))
+        if (!line.trimmed().isEmpty())
+            allow.append(line.trimmed());
+    for (int i = 0; i < m_routes->count(); ++i)
+        if (m_routes->item(i)->checkState() == Qt::Checked)
+            routes.append(m_routes->item(i)->data(Qt::UserRole).toString());
+    return {{"egress", m_egress->currentData().toString()}, {"allow", allow}, {"routes", routes}};
 }
 
 void TemplateDialog::validate() {
+    if (!m_save)
+        return; // still being built
     QMap<QString, QString> problems;
     const QString name = templateName();
     if (m_mode != Mode::Edit) {
@@ -275,6 +379,25 @@ void TemplateDialog::validate() {
             problems["env"] = tr("“%1” is set twice.").arg(var);
         seen << var;
     }
+    // Network: each allowlist line as the service parses it; routes that exist.
+    const QJsonObject network = networkFields();
+    QStringList hosts;
+    const QStringList lines = m_allow->toPlainText().split('\n');
+    for (int i = 0; i < lines.size() && !problems.contains("network.allow"); ++i) {
+        const QString line = lines[i].trimmed();
+        if (line.isEmpty())
+            continue;
+        if (auto entry = AllowEntry::parse(line); !entry)
+            problems["network.allow"] = tr("Line %1: %2").arg(i + 1).arg(entry.error().message);
+        else if (hosts.contains(line))
+            problems["network.allow"] = tr("Line %1: “%2” is there twice.").arg(i + 1).arg(line);
+        hosts << line;
+    }
+    if (m_routesKnown)
+        for (const QJsonValue& r : network.value("routes").toArray())
+            if (!m_availableRoutes.contains(r.toString()) && !problems.contains("network.routes"))
+                problems["network.routes"] = tr("Route “%1” does not exist any more; untick it.").arg(r.toString());
+    m_allow->setEnabled(!m_busy && m_egress->currentData().toString() != "none");
     m_problems = problems;
     for (auto it = m_problemLabels.begin(); it != m_problemLabels.end(); ++it) {
         it.value()->setText(problems.value(it.key()));
@@ -286,7 +409,7 @@ void TemplateDialog::validate() {
 void TemplateDialog::setBusy(bool busy) {
     m_busy = busy;
     for (QWidget* w : std::initializer_list<QWidget*>{m_description, m_image, m_vcpus, m_memory, m_disk,
-                                                      m_workdir, m_user, m_env})
+                                                      m_workdir, m_user, m_env, m_egress, m_routes})
         w->setEnabled(!busy);
     m_name->setEnabled(!busy);
     validate();

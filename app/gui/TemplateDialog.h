@@ -5,6 +5,10 @@
 // shown under the field and Save disabled until the form is valid. What only the service can
 // decide (an image that does not exist, a name taken meanwhile) comes back as its error,
 // shown in the dialog, which stays open so the user can correct it.
+// The Network group sets the template's egress (none / proxy / open), its allowlist (one
+// host[:port] a line, checked by the service's AllowEntry rules) and its routes (a checklist
+// filled from route.list; a route the template names that no longer exists stays listed,
+// marked missing, so it can be unticked).
 // It never blocks: the request is sent and the dialog closes itself on the result.
 #pragma once
 
@@ -15,6 +19,8 @@
 #include <QStringList>
 
 class QComboBox;
+class QListWidget;
+class QPlainTextEdit;
 class QDialogButtonBox;
 class QLabel;
 class QLineEdit;
@@ -44,7 +50,7 @@ public:
     // The template's fields as the form holds them (what Save sends, without name/from).
     QJsonObject fields() const;
     // Each field's problem, by field name ("name", "disk_mib", "env", "workdir", "user",
-    // "image"); empty when the form is valid.
+    // "image", "network.allow", "network.routes"); empty when the form is valid.
     QMap<QString, QString> problems() const { return m_problems; }
     QString statusText() const;
     QPushButton* saveButton() const { return m_save; }
@@ -52,6 +58,11 @@ public:
     // For tests and callers: the environment as the table holds it.
     void setEnvironment(const QList<std::pair<QString, QString>>& vars);
     QTableWidget* environmentTable() const { return m_env; }
+    QComboBox* egressCombo() const { return m_egress; }
+    QPlainTextEdit* allowEdit() const { return m_allow; }
+    QListWidget* routesList() const { return m_routes; }
+    // Fills the routes checklist (route.list's names); the dialog asks for them itself.
+    void setAvailableRoutes(const QStringList& routes);
 
 private:
     void validate();
@@ -59,6 +70,7 @@ private:
     void setBusy(bool busy);
     QLabel* problemLabel();
     void addEnvRow(const QString& name, const QString& value);
+    QJsonObject networkFields() const;
 
     QPointer<ApiClient> m_client;
     Mode m_mode;
@@ -74,11 +86,17 @@ private:
     QLineEdit* m_user;
     QTableWidget* m_env;
     QPushButton* m_removeVar;
+    QComboBox* m_egress;
+    QPlainTextEdit* m_allow;
+    QListWidget* m_routes;
+    QLabel* m_routesNote;
+    QStringList m_availableRoutes; // route.list's names
+    bool m_routesKnown = false;    // route.list has answered
     QMap<QString, QLabel*> m_problemLabels;
     QMap<QString, QString> m_problems;
     QLabel* m_status;
     QDialogButtonBox* m_buttons;
-    QPushButton* m_save;
+    QPushButton* m_save = nullptr;
     bool m_busy = false;
 };
 

@@ -1,15 +1,14 @@
 #include "TemplateStore.h"
 
+#include "JsonFileDir.h"
 #include "Log.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QFileSystemWatcher>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
-#include <QSaveFile>
 
 #include <cmath>
 #include <unistd.h>
@@ -21,28 +20,15 @@ namespace {
 // The keys a request may set; everything else in a request is not the template's.
 const QStringList kFieldKeys{"description", "image",   "vcpus", "memory_mib", "disk_mib", "env",
                              "workdir",     "user",    "network", "pool",     "security"};
-// Objects later versions fill (egress and routes, warm pools, security profiles). Today they
-// are only checked to be objects and kept.
-const QList<std::pair<QString, QString>> kReserved{
-    {"network", "network settings"}, {"pool", "pool settings"}, {"security", "security settings"}};
-
-QString displayPath(const QString& path) {
-    const QString home = QDir::homePath();
-    return home.size() > 1 && path.startsWith(home + '/') ? '~' + path.mid(home.size()) : path;
-}
-
-// "field 'x' must …" → "Field 'x' must ….": the API's sentence form.
-QString sentence(QString clause) {
-    if (!clause.isEmpty())
-        clause[0] = clause[0].toUpper();
-    return clause.endsWith('.') ? clause : clause + '.';
-}
+// Objects later versions fill (warm pools, security profiles). Today they are only checked to
+// be objects and kept.
+const QList<std::pair<QString, QString>> kReserved{{"pool", "pool settings"}, {"security", "security settings"}};
 
 Error toError(const QList<TemplateStore::FieldError>& errors) {
     QStringList all;
     for (const auto& e : errors)
         all << e.message;
-    return makeError(errors.first().code, sentence(errors.first().message),
+    return makeError(errors.first().code, sentenceOf(errors.first().message),
                      errors.size() > 1 ? all.join("; ") : QString());
 }
 
@@ -61,6 +47,15 @@ QJsonObject fileObject(const Template& t) {
     return o;
 }
 
+// A request's `network` replaces egress, allow and routes whole (absent: the default); keys a
+// later version put in the file's `network` stay.
+QJsonObject mergedNetwork(const QJsonObject& old, QJsonObject next) {
+    for (auto it = old.begin(); it != old.end(); ++it)
+        if (!QStringList{"egress", "allow", "routes"}.contains(it.key()) && !next.contains(it.key()))
+            next[it.key()] = it.value();
+    return next;
+}
+
 void apply(QJsonObject& o, const QJsonObject& fields) {
     for (const QString& key : kFieldKeys) {
         if (!fields.contains(key))
@@ -70,16 +65,11 @@ void apply(QJsonObject& o, const QJsonObject& fields) {
         if (v.isNull() || (v.isString() && v.toString().isEmpty() &&
                            (key == "workdir" || key == "user" || key == "description")))
             o.remove(key);
+        else if (key == "network" && v.isObject() && o.value(key).isObject())
+            o[key] = mergedNetwork(o.value(key).toObject(), v.toObject());
         else
             o[key] = v;
     }
-}
-
-QString lineAndColumn(const QByteArray& data, int offset) {
-    const QByteArray before = data.left(offset);
-    const int line = int(before.count('\n')) + 1;
-    const int column = int(offset - before.lastIndexOf('\n'));
-    return QString("line %1, column %2").arg(line).arg(column);
 }
 
 } // namespace
@@ -112,29 +102,34 @@ QJsonObject Template::toJson() const {
         o["description"] = description;
     if (!file.isEmpty())
         o["file"] = file;
+    o["network"] = networkJson();
     for (const auto& [key, what] : kReserved)
         if (raw.value(key).isObject())
             o[key] = raw.value(key);
     return o;
 }
 
-QJsonObject TemplateProblem::toJson() const {
-    QJsonObject o{{"file", file}, {"message", message}};
-    if (!field.isEmpty())
-        o["field"] = field;
-    return o;
+QJsonObject Template::networkJson() const {
+    return {{"egress", egressModeName(egress)},
+            {"allow", QJsonArray::fromStringList(allow)},
+            {"routes", QJsonArray::fromStringList(routes)}};
+}
+
+QList<AllowEntry> Template::allowEntries() const {
+    QList<AllowEntry> out;
+    for (const QString& a : allow)
+        if (auto e = AllowEntry::parse(a))
+            out << e.value();
+    return out;
 }
 
 TemplateStore::TemplateStore(QString dir, TemplateRules rules, QObject* parent)
     : QObject(parent), m_dir(std::move(dir)), m_rules(std::move(rules)),
-      m_watcher(new QFileSystemWatcher(this)) {
-    QDir().mkpath(m_dir);
-    // Editors save in bursts (write, rename, chmod): one re-read after the burst.
-    m_rescanSoon.setSingleShot(true);
-    m_rescanSoon.setInterval(100);
-    connect(&m_rescanSoon, &QTimer::timeout, this, &TemplateStore::rescan);
-    connect(m_watcher, &QFileSystemWatcher::directoryChanged, this, [this] { m_rescanSoon.start(); });
-    connect(m_watcher, &QFileSystemWatcher::fileChanged, this, [this] { m_rescanSoon.start(); });
+      m_files(new JsonFileDir(m_dir,
+                              {kMaxFileBytes, kMaxFiles, "template", "{\"image\": \"default\", …}", &isValidName,
+                               "1-63 letters, digits, '.', '_' or '-', starting with a letter or digit"},
+                              this)) {
+    connect(m_files, &JsonFileDir::changed, this, &TemplateStore::rescan);
     rescan();
 }
 
@@ -248,6 +243,58 @@ QList<TemplateStore::FieldError> TemplateStore::validate(const QJsonObject& o, c
         if (present(key) && !o.value(key).isObject())
             bad(key, "must be an object (reserved for " + what + ")");
 
+    // network: {"egress": …, "allow": […], "routes": […]}; keys it does not know are kept.
+    if (present("network") && !o.value("network").isObject()) {
+        bad("network", R"(must be an object such as {"egress": "proxy", "allow": ["pypi.org"], "routes": ["openai"]})");
+    } else if (present("network")) {
+        const QJsonObject net = o.value("network").toObject();
+        auto has = [&](const QString& key) { return net.contains(key) && !net.value(key).isNull(); };
+        if (has("egress")) {
+            auto mode = net.value("egress").isString() ? parseEgressMode(net.value("egress").toString())
+                                                       : Result<EgressMode>(makeError("bad_request", {}));
+            if (mode)
+                t.egress = mode.value();
+            else
+                bad("network.egress", "must be \"none\" (no way out), \"proxy\" (the allowlist, through the "
+                                      "host) or \"open\" (a network interface)");
+        }
+        // A list of strings, each checked by `check` (its problem, or empty when fine).
+        auto strings = [&](const QString& key, int max, const QString& what,
+                           const std::function<QString(const QString&)>& check, QStringList* into) {
+            if (!has(key))
+                return;
+            const QString field = "network." + key;
+            if (!net.value(key).isArray())
+                return bad(field, "must be a list of " + what);
+            const QJsonArray list = net.value(key).toArray();
+            if (list.size() > max)
+                return bad(field, QString("must have at most %1 entries").arg(max));
+            for (const QJsonValue& v : list) {
+                if (!v.isString())
+                    return bad(field, "must be a list of " + what);
+                if (const QString problem = check(v.toString()); !problem.isEmpty())
+                    return bad(field, problem);
+                if (into->contains(v.toString()))
+                    return bad(field, QString("names '%1' twice").arg(v.toString()));
+                into->append(v.toString());
+            }
+        };
+        strings("allow", TemplateRules::kMaxAllow, "hosts (host, host:port, *.example.com)",
+                [](const QString& entry) {
+                    auto e = AllowEntry::parse(entry);
+                    return e ? QString() : QString("has an invalid entry '%1': %2").arg(entry.left(100), e.error().message);
+                },
+                &t.allow);
+        strings("routes", TemplateRules::kMaxRoutes, "route names",
+                [](const QString& route) {
+                    return EgressRoute::isValidRouteName(route)
+                               ? QString()
+                               : QString("has an invalid route name '%1' (1-32 lower-case letters, digits and "
+                                         "'_', starting with a letter)").arg(route.left(100));
+                },
+                &t.routes);
+    }
+
     if (out && errors.isEmpty())
         *out = t;
     return errors;
@@ -256,59 +303,27 @@ QList<TemplateStore::FieldError> TemplateStore::validate(const QJsonObject& o, c
 void TemplateStore::rescan() {
     QMap<QString, Entry> entries;
     QList<TemplateProblem> problems;
-    const QFileInfoList files =
-        QDir(m_dir).entryInfoList({"*.json"}, QDir::AllEntries | QDir::System | QDir::NoDotAndDotDot, QDir::Name);
-    for (const QFileInfo& info : files) {
-        const QString shown = displayPath(info.filePath());
+    for (const JsonFileDir::File& file : m_files->read()) {
         auto problem = [&](const QString& field, const QString& message) {
-            problems.append({shown, field, shown + ": " + message});
+            problems.append({file.shown, field, file.shown + ": " + message});
         };
-        if (entries.size() >= kMaxFiles) {
-            problem({}, QString("skipped: a service reads at most %1 template files").arg(kMaxFiles));
-            break;
-        }
-        const QString name = info.fileName().chopped(5);
-        if (!isValidName(name)) {
-            problem({}, "the file name is not a template name (1-63 letters, digits, '.', '_' or "
-                        "'-', starting with a letter or digit)");
+        if (!file.nameOk) {
+            problem({}, file.problem);
             continue;
         }
+        const QString& name = file.name;
         if (isBuiltin(name)) {
             problem("name", QString("'%1' is a built-in template, which a file cannot replace; "
                                     "rename the file").arg(name));
             continue;
         }
         Entry& entry = entries[name];
-        entry.path = info.filePath();
-        // Only regular files are opened: a FIFO would block the service on open.
-        if (!info.isFile()) {
-            problem({}, info.isDir()       ? QString("is a directory, not a template file")
-                        : info.isSymLink() ? QString("cannot be read: it links to %1, which does not exist")
-                                                 .arg(info.symLinkTarget())
-                                           : QString("is not a regular file"));
+        entry.path = file.path;
+        if (!file.object) {
+            problem({}, file.problem);
             continue;
         }
-        if (info.size() > kMaxFileBytes) {
-            problem({}, QString("is larger than %1 KiB").arg(kMaxFileBytes / 1024));
-            continue;
-        }
-        QFile f(info.filePath());
-        if (!f.open(QIODevice::ReadOnly)) {
-            problem({}, "cannot be read: " + f.errorString());
-            continue;
-        }
-        const QByteArray data = f.read(kMaxFileBytes + 1);
-        QJsonParseError pe;
-        const QJsonDocument doc = QJsonDocument::fromJson(data, &pe);
-        if (pe.error != QJsonParseError::NoError) {
-            problem({}, QString("is not valid JSON: %1 at %2").arg(pe.errorString(), lineAndColumn(data, pe.offset)));
-            continue;
-        }
-        if (!doc.isObject()) {
-            problem({}, "must hold a JSON object ({\"image\": \"default\", …})");
-            continue;
-        }
-        entry.raw = doc.object();
+        entry.raw = *file.object;
         bool ok = true;
         if (entry.raw->contains("name") && entry.raw->value("name") != QJsonValue(name)) {
             problem("name", QString("field 'name' must be \"%1\", the file's name without .json").arg(name));
@@ -321,7 +336,7 @@ void TemplateStore::rescan() {
         if (!ok || !errors.isEmpty())
             continue;
         t.name = name;
-        t.file = info.filePath();
+        t.file = file.path;
         t.raw = *entry.raw;
         entry.valid = t;
     }
@@ -346,7 +361,10 @@ void TemplateStore::rescan() {
     const bool problemsChanged = problems != m_problems;
     m_entries = std::move(entries);
     m_problems = std::move(problems);
-    watch();
+    QStringList watched;
+    for (const Entry& e : std::as_const(m_entries))
+        watched << e.path;
+    m_files->watch(watched);
     for (const QString& name : std::as_const(removed))
         emit templateRemoved(name);
     for (const Template& t : std::as_const(added))
@@ -355,29 +373,6 @@ void TemplateStore::rescan() {
         emit templateChanged(t);
     if (problemsChanged)
         emit this->problemsChanged(m_problems);
-}
-
-void TemplateStore::watch() {
-    // inotify on the directory sees files come and go (and atomic saves, which are renames);
-    // a watch on each file sees one rewritten in place.
-    if (!m_watcher->directories().contains(m_dir) && QFileInfo(m_dir).isDir())
-        m_watcher->addPath(m_dir);
-    QStringList wanted;
-    for (const Entry& e : std::as_const(m_entries))
-        if (QFileInfo(e.path).isFile())
-            wanted << e.path;
-    QStringList stale;
-    for (const QString& f : m_watcher->files())
-        if (!wanted.contains(f))
-            stale << f;
-    if (!stale.isEmpty())
-        m_watcher->removePaths(stale);
-    QStringList missing;
-    for (const QString& f : std::as_const(wanted))
-        if (!m_watcher->files().contains(f))
-            missing << f;
-    if (!missing.isEmpty())
-        m_watcher->addPaths(missing);
 }
 
 QList<Template> TemplateStore::list() {
@@ -443,7 +438,10 @@ Result<Template> TemplateStore::create(const QString& name, const QJsonObject& f
     }
     apply(object, fields);
     object["name"] = name;
-    if (const QList<FieldError> errors = validate(object, m_rules, nullptr); !errors.isEmpty())
+    QList<FieldError> errors = validate(object, m_rules, nullptr);
+    if (errors.isEmpty())
+        errors = checkRoutes(object);
+    if (!errors.isEmpty())
         return toError(errors);
     return write(name, object);
 }
@@ -464,7 +462,10 @@ Result<Template> TemplateStore::update(const QString& name, const QJsonObject& f
     QJsonObject object = *entry->raw;
     apply(object, fields);
     object["name"] = name;
-    if (const QList<FieldError> errors = validate(object, m_rules, nullptr); !errors.isEmpty())
+    QList<FieldError> errors = validate(object, m_rules, nullptr);
+    if (errors.isEmpty())
+        errors = checkRoutes(object);
+    if (!errors.isEmpty())
         return toError(errors);
     return write(name, object);
 }
@@ -476,23 +477,28 @@ Status TemplateStore::remove(const QString& name) {
     const auto entry = m_entries.constFind(name);
     if (entry == m_entries.cend())
         return lookup(name).error();
-    QFile f(entry->path);
-    if (!f.remove())
-        return makeError("io_error", "Cannot remove " + displayPath(entry->path), f.errorString());
+    if (auto s = m_files->remove(name); !s)
+        return s;
     rescan();
     return {};
 }
 
+QList<TemplateStore::FieldError> TemplateStore::checkRoutes(const QJsonObject& object) const {
+    QList<FieldError> errors;
+    if (!m_rules.routeExists)
+        return errors;
+    for (const QJsonValue& v : object.value("network").toObject().value("routes").toArray())
+        if (!m_rules.routeExists(v.toString()))
+            errors.append({"network.routes",
+                           QString("field 'network.routes' names route '%1', which does not exist; add it "
+                                   "with: viv route add %1 --upstream URL --header 'NAME: VALUE'").arg(v.toString()),
+                           "unknown_route"});
+    return errors;
+}
+
 Result<Template> TemplateStore::write(const QString& name, const QJsonObject& object) {
-    if (!QDir().mkpath(m_dir))
-        return makeError("io_error", "Cannot create " + displayPath(m_dir));
-    const QString path = m_dir + "/" + name + ".json";
-    QSaveFile f(path);
-    if (!f.open(QIODevice::WriteOnly))
-        return makeError("io_error", "Cannot write " + displayPath(path), f.errorString());
-    f.write(QJsonDocument(object).toJson(QJsonDocument::Indented));
-    if (!f.commit())
-        return makeError("io_error", "Cannot write " + displayPath(path), f.errorString());
+    if (auto s = m_files->write(name, object); !s)
+        return s.error();
     rescan();
     const auto entry = m_entries.constFind(name);
     if (entry == m_entries.cend() || !entry->valid) // changed on disk at this very moment

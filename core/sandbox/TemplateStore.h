@@ -1,17 +1,21 @@
-// Templates: what a sandbox is made from (image, vCPUs, memory, disk size, and the defaults
-// of its commands: environment, working directory, user). Two built-ins (`default`, `tiny`)
-// and the user's own, one readable JSON file each in <config dir>/templates/NAME.json.
+// Templates: what a sandbox is made from (image, vCPUs, memory, disk size, the defaults of its
+// commands: environment, working directory, user, and its network: egress mode, allowlist and
+// credential routes). Two built-ins (`default`, `tiny`) and the user's own, one readable JSON
+// file each in <config dir>/templates/NAME.json (read and watched through JsonFileDir).
 //
 // The files are the truth: the store re-reads the directory before every answer and watches
 // it, so a file edited by hand counts at once and clients hear of it (templateAdded/Changed/
 // Removed). A file that cannot be read or does not validate is skipped and reported as a
 // problem naming the file and the field, never fatal. Writes are atomic (QSaveFile) and keep
-// every key they do not know (the reserved `network`, `pool` and `security` objects, and keys
-// from newer versions), so a file survives a round trip through an older service.
+// every key they do not know (the reserved `pool` and `security` objects, keys inside
+// `network` and keys from newer versions), so a file survives a round trip through an older
+// service.
 // It does not make sandboxes (SandboxManager does, copying what it needs) and holds no
 // secrets: everything in a template is visible to every client that may list templates.
 #pragma once
 
+#include "EgressPolicy.h"
+#include "JsonFileDir.h"
 #include "Result.h"
 
 #include <QJsonObject>
@@ -19,11 +23,8 @@
 #include <QMap>
 #include <QObject>
 #include <QStringList>
-#include <QTimer>
 
 #include <functional>
-
-class QFileSystemWatcher;
 
 namespace vivarium {
 
@@ -37,6 +38,8 @@ struct TemplateRules {
     static constexpr int kMaxDiskMiB = 1048576; // 1 TiB
     static constexpr int kMaxEnv = 256;          // variables per template
     static constexpr int kMaxDescription = 200;
+    static constexpr int kMaxAllow = 256;        // allowlist entries per template
+    static constexpr int kMaxRoutes = 64;        // routes per template
 
     int maxVcpus = 1;
     QStringList images; // the built-in images, in the order shown to users
@@ -46,6 +49,10 @@ struct TemplateRules {
     // The size of a built image in MiB, or 0 when it is not built (then the sandbox's
     // creation checks disk_mib instead). Optional.
     std::function<int(const QString& image)> imageMiB;
+    // Whether a route exists, checked when a template is created or changed through the
+    // store (not when a file is read: removing a route must not make templates vanish; the
+    // sandbox's creation reports a missing route). Optional.
+    std::function<bool(const QString& route)> routeExists;
 
     // maxVcpus from this host's online CPUs.
     static TemplateRules forHost(QStringList images);
@@ -62,22 +69,21 @@ struct Template {
     QMap<QString, QString> env;
     QString workdir; // empty: the user's home directory
     QString user;    // empty: root
+    // `network`: {"egress": "none|proxy|open", "allow": ["host[:port]", …], "routes": [name, …]}.
+    EgressMode egress = EgressMode::None;
+    QStringList allow;  // valid AllowEntry texts, as written
+    QStringList routes; // valid route names, without duplicates
     bool builtin = false;
     QString file;    // a user template's file
     QJsonObject raw; // a user template's whole file, unknown keys included
 
     QJsonObject toJson() const; // the API's template object
+    QJsonObject networkJson() const; // the `network` object, defaults included
+    QList<AllowEntry> allowEntries() const; // `allow` parsed (every entry is valid)
 };
 
 // A template file the store skipped, and why.
-struct TemplateProblem {
-    QString file;    // the path, with the home directory written as ~
-    QString field;   // empty when the file as a whole is the problem (unreadable, not JSON)
-    QString message; // "<file>: field 'vcpus' must be …"
-
-    QJsonObject toJson() const;
-    bool operator==(const TemplateProblem&) const = default;
-};
+using TemplateProblem = FileProblem;
 
 class TemplateStore : public QObject {
     Q_OBJECT
@@ -101,7 +107,7 @@ public:
 
     // `fields` holds the template's keys (image, vcpus, memory_mib, disk_mib, env, workdir,
     // user, description, network, pool, security); other keys are ignored, a null value
-    // removes an optional key. create copies `from` (or, without it, the `default`
+    // removes an optional key, and an object (env, network) replaces the old one whole. create copies `from` (or, without it, the `default`
     // template's fields) and applies `fields`; update applies `fields` to the file as it is
     // (which also mends a file that no longer validates). Built-ins cannot be changed.
     Result<Template> create(const QString& name, const QJsonObject& fields, const QString& from = {});
@@ -135,14 +141,13 @@ private:
     };
     Result<Template> lookup(const QString& name) const; // without re-reading
     Result<Template> write(const QString& name, const QJsonObject& object);
-    void watch();
+    QList<FieldError> checkRoutes(const QJsonObject& object) const;
 
     QString m_dir;
     TemplateRules m_rules;
+    JsonFileDir* m_files;
     QMap<QString, Entry> m_entries; // by template name (the file's base name)
     QList<TemplateProblem> m_problems;
-    QFileSystemWatcher* m_watcher;
-    QTimer m_rescanSoon;
 };
 
 } // namespace vivarium

@@ -16,6 +16,8 @@
 #include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
+#include <QPlainTextEdit>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
@@ -181,6 +183,66 @@ private slots:
         QCOMPARE(fields.value("user").toString(), QString("1000"));
         disk->setValue(0); // back to the image's size: sent as null
         QVERIFY(dialog.fields().value("disk_mib").isNull());
+    }
+
+    // The Network group: egress, the allowlist checked line by line by the service's rules,
+    // and the routes checklist from route.list (a route that went away shows as missing).
+    void networkGroup() {
+        m_service->setResult("route.list", {{"routes", QJsonArray{QJsonObject{{"name", "openai"}},
+                                                                  QJsonObject{{"name", "github"}}}}});
+        QJsonObject source = templateObject("web", false);
+        source["network"] = QJsonObject{{"egress", "proxy"},
+                                        {"allow", QJsonArray{"pypi.org", "*.github.com:443"}},
+                                        {"routes", QJsonArray{"openai", "gone"}}};
+        TemplateDialog dialog(m_window->findChild<ApiClient*>(), TemplateDialog::Mode::Edit, source, kLimits,
+                              {"default", "tiny", "web"});
+        QCOMPARE(dialog.egressCombo()->currentData().toString(), QString("proxy"));
+        QCOMPARE(dialog.allowEdit()->toPlainText(), QString("pypi.org\n*.github.com:443"));
+        // route.list answers: every route listed, the template's ticked, the missing one marked.
+        QTRY_COMPARE(dialog.routesList()->count(), 3);
+        QStringList shown, ticked;
+        for (int i = 0; i < dialog.routesList()->count(); ++i) {
+            shown << dialog.routesList()->item(i)->text();
+            if (dialog.routesList()->item(i)->checkState() == Qt::Checked)
+                ticked << dialog.routesList()->item(i)->text();
+        }
+        QCOMPARE(shown, (QStringList{"openai", "github", "gone (missing)"}));
+        QCOMPARE(ticked, (QStringList{"openai", "gone (missing)"}));
+        QCOMPARE(dialog.problems().value("network.routes"), QString("Route “gone” does not exist any more; untick it."));
+        QVERIFY(!dialog.saveButton()->isEnabled());
+        dialog.routesList()->item(2)->setCheckState(Qt::Unchecked);
+        dialog.routesList()->item(1)->setCheckState(Qt::Checked);
+        QVERIFY(dialog.problems().isEmpty());
+
+        dialog.allowEdit()->setPlainText("pypi.org\nbad host!\n");
+        QVERIFY2(dialog.problems().value("network.allow").startsWith("Line 2: "),
+                 qPrintable(dialog.problems().value("network.allow")));
+        QVERIFY(!dialog.findChild<QLabel*>("allowProblem")->isHidden());
+        dialog.allowEdit()->setPlainText("pypi.org\npypi.org");
+        QCOMPARE(dialog.problems().value("network.allow"), QString("Line 2: “pypi.org” is there twice."));
+        dialog.allowEdit()->setPlainText("pypi.org\n\n  files.pythonhosted.org:443  \n");
+        QVERIFY(dialog.problems().isEmpty());
+        dialog.egressCombo()->setCurrentIndex(dialog.egressCombo()->findData("open"));
+        const QJsonObject network = dialog.fields().value("network").toObject();
+        QCOMPARE(network.value("egress").toString(), QString("open"));
+        QCOMPARE(network.value("allow").toArray(), (QJsonArray{"pypi.org", "files.pythonhosted.org:443"}));
+        QCOMPARE(network.value("routes").toArray(), (QJsonArray{"openai", "github"}));
+        // None: no way out, so the allowlist has nothing to do (kept, greyed out).
+        dialog.egressCombo()->setCurrentIndex(dialog.egressCombo()->findData("none"));
+        QVERIFY(!dialog.allowEdit()->isEnabled());
+        QCOMPARE(dialog.fields().value("network").toObject().value("egress").toString(), QString("none"));
+
+        // Save sends the network with the rest (template.update).
+        m_service->setResult("template.update", {{"template", source}});
+        dialog.saveButton()->click();
+        QTRY_COMPARE(m_service->requestsOf("template.update").size(), 1);
+        QCOMPARE(m_service->requestsOf("template.update").first().value("network").toObject().value("routes").toArray(),
+                 (QJsonArray{"openai", "github"}));
+
+        // A new template starts with no way out and no routes.
+        TemplateDialog fresh(nullptr, TemplateDialog::Mode::Create, {{"image", "default"}}, kLimits, {});
+        QCOMPARE(fresh.fields().value("network").toObject(),
+                 (QJsonObject{{"egress", "none"}, {"allow", QJsonArray()}, {"routes", QJsonArray()}}));
     }
 
     void builtinsAreReadOnlyAndCanBeDuplicated() {

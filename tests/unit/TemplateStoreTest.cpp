@@ -50,6 +50,7 @@ QStringList names(const QList<Template>& list) {
 class TemplateStoreTest : public QObject {
     Q_OBJECT
     std::unique_ptr<QTemporaryDir> m_dir;
+    QString m_badAllow;
     std::unique_ptr<TemplateStore> m_store;
 
     QString dir() const { return m_dir->path() + "/templates"; }
@@ -148,7 +149,28 @@ private slots:
         row("description long", QByteArray(R"({"image": "tiny", "description": ")" + QByteArray(201, 'x') + R"("})").constData(),
             "description", "field 'description' must be at most 200 characters");
         row("network not object", R"({"image": "tiny", "network": "open"})", "network",
-            "field 'network' must be an object (reserved for network settings)");
+            R"(field 'network' must be an object such as {"egress": "proxy", "allow": ["pypi.org"], "routes": ["openai"]})");
+        row("egress unknown", R"({"image": "tiny", "network": {"egress": "some"}})", "network.egress",
+            "field 'network.egress' must be \"none\" (no way out), \"proxy\" (the allowlist, through the host) or "
+            "\"open\" (a network interface)");
+        row("egress number", R"({"image": "tiny", "network": {"egress": 1}})", "network.egress",
+            "field 'network.egress' must be \"none\" (no way out), \"proxy\" (the allowlist, through the host) or "
+            "\"open\" (a network interface)");
+        row("allow not a list", R"({"image": "tiny", "network": {"allow": "pypi.org"}})", "network.allow",
+            "field 'network.allow' must be a list of hosts (host, host:port, *.example.com)");
+        row("allow not strings", R"({"image": "tiny", "network": {"allow": [443]}})", "network.allow",
+            "field 'network.allow' must be a list of hosts (host, host:port, *.example.com)");
+        m_badAllow = AllowEntry::parse("pypi.org:99999").error().message;
+        QVERIFY(!m_badAllow.isEmpty());
+        row("allow bad port", R"({"image": "tiny", "network": {"allow": ["pypi.org:99999"]}})", "network.allow",
+            qPrintable("field 'network.allow' has an invalid entry 'pypi.org:99999': " + m_badAllow));
+        row("allow twice", R"({"image": "tiny", "network": {"allow": ["pypi.org", "pypi.org"]}})", "network.allow",
+            "field 'network.allow' names 'pypi.org' twice");
+        row("routes upper case", R"({"image": "tiny", "network": {"routes": ["OpenAI"]}})", "network.routes",
+            "field 'network.routes' has an invalid route name 'OpenAI' (1-32 lower-case letters, digits and '_', "
+            "starting with a letter)");
+        row("routes not a list", R"({"image": "tiny", "network": {"routes": {"openai": true}}})", "network.routes",
+            "field 'network.routes' must be a list of route names");
         row("pool not object", R"({"image": "tiny", "pool": [1, 2]})", "pool",
             "field 'pool' must be an object (reserved for pool settings)");
         row("security not object", R"({"image": "tiny", "security": true})", "security",
@@ -188,7 +210,9 @@ private slots:
     }
 
     void unknownKeysArePreserved() {
-        const QJsonObject network{{"egress", "proxy"}, {"allow", QJsonArray{"pypi.org:443"}}};
+        // `network` is read now; keys inside it that this version does not know are kept too.
+        const QJsonObject network{{"egress", "proxy"}, {"allow", QJsonArray{"pypi.org:443"}}, {"later", 1}};
+        const QJsonObject shown{{"egress", "proxy"}, {"allow", QJsonArray{"pypi.org:443"}}, {"routes", QJsonArray()}};
         QJsonObject original{{"image", "tiny"},
                              {"network", network},
                              {"pool", QJsonObject{{"min", 1}}},
@@ -197,7 +221,8 @@ private slots:
         QVERIFY(writeFile(file("web"), QJsonDocument(original).toJson()));
         auto t = m_store->find("web");
         QVERIFY(t);
-        QCOMPARE(t->toJson().value("network").toObject(), network); // reserved objects are shown
+        QCOMPARE(t->toJson().value("network").toObject(), shown); // with its defaults
+        QCOMPARE(t->toJson().value("pool").toObject().value("min").toInt(), 1); // reserved objects are shown
         QVERIFY(!t->toJson().contains("comment"));
 
         auto updated = m_store->update("web", {{"vcpus", 2}, {"comment", "a request cannot set this"}});
@@ -218,6 +243,13 @@ private slots:
         QCOMPARE(readJson(file("web2")).value("network").toObject(), network);
         QCOMPARE(readJson(file("web2")).value("vcpus").toInt(), 2);
         QCOMPARE(copy->memoryMiB, 1024);
+
+        // A new `network` replaces egress, allow and routes; the file's other keys in it stay.
+        auto opened = m_store->update("web", {{"network", QJsonObject{{"egress", "open"}}}});
+        QVERIFY(opened);
+        QCOMPARE(readJson(file("web")).value("network").toObject(),
+                 (QJsonObject{{"egress", "open"}, {"later", 1}}));
+        QVERIFY(opened->allow.isEmpty());
     }
 
     void handEditsAreNoticed() {
@@ -373,6 +405,62 @@ private slots:
         QCOMPARE(removed.count(), 1);
         QVERIFY(!QFile::exists(file("web")));
         QCOMPARE(m_store->remove("web").error().code, QString("unknown_template"));
+    }
+
+    // network: {"egress", "allow", "routes"}: defaults, a file's values, create/update through
+    // the store (which also checks that routes exist), and the parsed allowlist.
+    void networkSettings() {
+        for (const Template& t : m_store->list()) {
+            QCOMPARE(t.egress, EgressMode::None); // the default: no way out
+            QCOMPARE(t.toJson().value("network").toObject(),
+                     (QJsonObject{{"egress", "none"}, {"allow", QJsonArray()}, {"routes", QJsonArray()}}));
+        }
+        QVERIFY(writeFile(file("web"), R"({"image": "tiny", "network": {"egress": "proxy",
+            "allow": ["pypi.org", "*.github.com:443", "10.0.0.5:8080", "[::1]:9000"], "routes": ["openai", "gh_api"]}})"));
+        auto web = m_store->find("web");
+        QVERIFY2(web, qPrintable(web ? QString() : web.error().message));
+        QCOMPARE(web->egress, EgressMode::Proxy);
+        QCOMPARE(web->allow, (QStringList{"pypi.org", "*.github.com:443", "10.0.0.5:8080", "[::1]:9000"}));
+        QCOMPARE(web->routes, (QStringList{"openai", "gh_api"}));
+        const QList<AllowEntry> entries = web->allowEntries();
+        QCOMPARE(entries.size(), 4);
+        QVERIFY(entries[0].matches("pypi.org", 443));
+        QVERIFY(entries[1].wildcard && entries[1].matches("api.github.com", 443));
+        QCOMPARE(entries[2].port, 8080);
+        QVERIFY(entries[3].literal);
+        QCOMPARE(web->toJson().value("network").toObject().value("egress").toString(), QString("proxy"));
+        // Reading a file does not ask whether its routes exist (removing a route must not make
+        // templates vanish): only a change through the store does.
+        QVERIFY(m_store->problems().isEmpty());
+
+        m_store.reset();
+        TemplateRules rules = testRules();
+        QStringList routes{"openai"};
+        rules.routeExists = [&routes](const QString& r) { return routes.contains(r); };
+        m_store = std::make_unique<TemplateStore>(dir(), rules);
+        auto made = m_store->create("agent", {{"network", QJsonObject{{"egress", "open"}, {"routes", QJsonArray{"openai"}}}}});
+        QVERIFY2(made, qPrintable(made ? QString() : made.error().message));
+        QCOMPARE(made->egress, EgressMode::Open);
+        QCOMPARE(readJson(file("agent")).value("network").toObject().value("routes").toArray(), (QJsonArray{"openai"}));
+        auto missing = m_store->create("agent2", {{"network", QJsonObject{{"routes", QJsonArray{"openai", "nope"}}}}});
+        QVERIFY(!missing);
+        QCOMPARE(missing.error().code, QString("unknown_route"));
+        QVERIFY2(missing.error().message.startsWith("Field 'network.routes' names route 'nope', which does not exist; "
+                                                    "add it with: viv route add nope"),
+                 qPrintable(missing.error().message));
+        QVERIFY(!QFile::exists(file("agent2")));
+        // `network` is replaced whole; an empty object means the defaults.
+        auto changed = m_store->update("agent", {{"network", QJsonObject{{"allow", QJsonArray{"example.org"}}}}});
+        QVERIFY(changed);
+        QCOMPARE(changed->egress, EgressMode::None);
+        QVERIFY(changed->routes.isEmpty());
+        QCOMPARE(changed->allow, QStringList{"example.org"});
+        QCOMPARE(m_store->update("agent", {{"network", QJsonObject{{"egress", "sideways"}}}}).error().code,
+                 QString("bad_request"));
+        QCOMPARE(m_store->find("agent")->allow, QStringList{"example.org"}); // refused: unchanged
+        // A template whose route went away still reads; changing it names the problem.
+        QVERIFY(m_store->update("web", {{"vcpus", 2}}).error().message.contains("route 'gh_api'"));
+        QVERIFY(m_store->find("web"));
     }
 
     void rulesForThisHost() {
