@@ -21,7 +21,8 @@ PACKAGES=(cmake g++ make pkg-config git
   libvirt-dev libvirt-daemon-system libvirt-clients
   qemu-system-x86 qemu-utils qemu-guest-agent
   busybox-static debootstrap cpio e2fsprogs fakeroot xz-utils zstd kmod binutils
-  python3 python3-websockets openssl docker-registry apache2-utils libarchive-dev)
+  python3 python3-websockets openssl docker-registry apache2-utils libarchive-dev
+  qtkeychain-qt6-dev chromium-headless-shell skopeo umoci)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -1,11 +1,14 @@
 // See Agent.h.
 #include "Agent.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,6 +39,7 @@ namespace {
 constexpr std::uint64_t kSignalsToken = 8ull << 32;
 constexpr std::uint64_t kListenToken = 9ull << 32;
 constexpr std::uint64_t kChannelToken = 10ull << 32;
+constexpr std::uint64_t kEgressToken = 11ull << 32;
 constexpr std::size_t kRememberClosed = 256;
 
 std::string hostNameNow() {
@@ -158,6 +162,11 @@ void Agent::onEvent(std::uint64_t token, std::uint32_t events) {
             m_channelReadable = true;
         if (events & EPOLLOUT)
             m_channelWritable = true;
+    } else if (token == kEgressToken) {
+        m_egressReady = true;
+    } else if (kind == TcpStream::kTokenKind) {
+        if (auto it = m_tcp.find(stream); it != m_tcp.end())
+            it->second->markReady(events);
     } else if (kind >= 1 && kind <= 4) {
         // A stale event for a stream closed in this same batch finds nothing, by design.
         if (auto it = m_execs.find(stream); it != m_execs.end())
@@ -185,6 +194,18 @@ void Agent::pump() {
         m_out.push(FrameType::Exit, exec.stream(), protocol::toJson(exec.exitStatus()));
         const std::uint32_t id = exec.stream();
         ++it;
+        closeStream(id);
+    }
+    acceptEgress();
+    for (auto it = m_tcp.begin(); it != m_tcp.end();) {
+        TcpStream& tcp = *it->second;
+        const std::uint32_t id = it->first;
+        ++it;
+        tcp.pump(m_out, kOutputHighWater);
+        if (!tcp.finished())
+            continue;
+        if (tcp.failure())
+            sendError(id, *tcp.failure());
         closeStream(id);
     }
     m_waitingForRoom = false;
@@ -233,6 +254,9 @@ bool Agent::workLeft() const {
     more = more || (m_waitingForRoom && queued < kOutputHighWater);
     for (const auto& [id, exec] : m_execs)
         more = more || exec->hasPendingWork(queued, kOutputHighWater);
+    for (const auto& [id, tcp] : m_tcp)
+        more = more || tcp->hasPendingWork(queued, kOutputHighWater);
+    more = more || (m_egressReady && m_egressListener);
     more = more || m_stop.has_value();
     more = more || (m_channelReadable && m_channel.fd() >= 0 && queued < kInputPauseAt);
     more = more ||
@@ -392,6 +416,22 @@ void Agent::handleControl(const Frame& frame) {
         m_out.dropUnsent(FrameType::Hello);
         m_out.pushUrgent(FrameType::SyncAck, 0, protocol::toJson(ack));
         m_awaitingSync = false;
+        // A host that synced anew has no socket for any connection of the old one: those end
+        // here (their peers see a reset), while processes keep running.
+        for (auto it = m_tcp.begin(); it != m_tcp.end();) {
+            const std::uint32_t id = it->first;
+            ++it;
+            closeStream(id);
+        }
+        return;
+    }
+    case FrameType::NetConfig: {
+        const auto port = protocol::parseNetConfig(text);
+        if (!port) {
+            sendError(0, {"bad_request", "net-config needs a numeric proxy_port"});
+            return;
+        }
+        configureEgress(*port);
         return;
     }
     case FrameType::Ping: {
@@ -429,6 +469,12 @@ void Agent::handleStream(const Frame& frame) {
     case FrameType::FileStat:
     case FrameType::FileList:
     case FrameType::FileRemove:
+    case FrameType::TcpConnect:
+        if (id >= protocol::kGuestStreamBase) {
+            sendError(id, {"bad_stream", "stream " + std::to_string(id) +
+                                             " is in the range the agent numbers"});
+            return;
+        }
         if (inUse(id)) {
             // Error closes a stream, so the one already open under this id ends too; the
             // host and the agent then agree that nothing runs under it.
@@ -450,6 +496,8 @@ void Agent::handleStream(const Frame& frame) {
             startFileList(frame);
         else if (frame.type == FrameType::FileRemove)
             startFileRemove(frame);
+        else if (frame.type == FrameType::TcpConnect)
+            startTcp(frame);
         else
             startFile(frame);
         // A stream that failed to open was answered with an Error; its late data frames
@@ -471,6 +519,8 @@ void Agent::handleStream(const Frame& frame) {
         onFileFrame(*f->second, frame);
     else if (m_jobs.count(id))
         onJobFrame(frame);
+    else if (auto t = m_tcp.find(id); t != m_tcp.end())
+        onTcpFrame(*t->second, frame);
     else
         unknownStream(frame);
 }
@@ -577,6 +627,103 @@ void Agent::onJobFrame(const Frame& frame) {
     closeStream(frame.stream);
 }
 
+void Agent::startTcp(const Frame& frame) {
+    const auto port = protocol::parsePort(frame.payloadText());
+    if (!port) {
+        sendError(frame.stream, {"bad_request", "tcp-connect needs a port between 1 and 65535"});
+        return;
+    }
+    auto tcp = TcpStream::connectLocal(frame.stream, m_epoll.get(), *port);
+    if (!tcp) {
+        sendError(frame.stream, tcp.error());
+        return;
+    }
+    m_tcp[frame.stream] = std::move(*tcp);
+}
+
+void Agent::onTcpFrame(TcpStream& tcp, const Frame& frame) {
+    if (frame.type == FrameType::TcpData) {
+        if (auto s = tcp.onData(frame.payload); !s) {
+            sendError(frame.stream, s.error());
+            closeStream(frame.stream);
+        }
+        return;
+    }
+    if (frame.type == FrameType::Window) {
+        if (auto bytes = protocol::parseWindow(frame.payloadText()))
+            tcp.onWindow(*bytes);
+        else
+            m_log.line("ignored a malformed window on stream " + std::to_string(frame.stream));
+        return;
+    }
+    sendError(frame.stream, {"bad_request", std::string(protocol::frameTypeName(frame.type)) +
+                                                " frame on a TCP stream"});
+    closeStream(frame.stream);
+}
+
+void Agent::configureEgress(std::uint16_t port) {
+    if (port == m_egressPort && (port == 0 || m_egressListener))
+        return;
+    if (m_egressListener) {
+        ::epoll_ctl(m_epoll.get(), EPOLL_CTL_DEL, m_egressListener.get(), nullptr);
+        m_egressListener.reset();
+    }
+    m_egressPort = port;
+    m_egressReady = false;
+    if (port == 0)
+        return;
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    const int one = 1;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (!fd || ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+        ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 ||
+        ::listen(fd.get(), 128) < 0) {
+        const Error e = errnoError(errno, "egress listener on 127.0.0.1:" + std::to_string(port));
+        m_log.line(e.message);
+        sendError(0, e);
+        m_egressPort = 0;
+        return;
+    }
+    m_egressListener = std::move(fd);
+    watch(m_egressListener.get(), kEgressToken, EPOLLIN);
+    m_egressReady = true;
+}
+
+void Agent::acceptEgress() {
+    while (m_egressReady && m_egressListener) {
+        UniqueFd conn(::accept4(m_egressListener.get(), nullptr, nullptr,
+                                SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!conn) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                m_log.line(std::string("egress accept: ") + std::strerror(errno));
+            m_egressReady = false;
+            return;
+        }
+        // Over the limit the connection is closed at once: its client sees a reset.
+        if (openStreams() >= kMaxStreams)
+            continue;
+        const std::uint32_t id = nextGuestStream();
+        m_out.push(FrameType::TcpAccepted, id,
+                   protocol::toJson(protocol::TcpAccepted{"egress", m_egressPort}));
+        m_tcp[id] = TcpStream::adopt(id, m_epoll.get(), std::move(conn));
+    }
+}
+
+std::uint32_t Agent::nextGuestStream() {
+    // At most kMaxStreams are open, so a free id is always near.
+    do {
+        const std::uint32_t id = m_nextGuestStream;
+        m_nextGuestStream = id >= protocol::kMaxStream ? protocol::kGuestStreamBase : id + 1;
+        if (!inUse(id) && !recentlyClosed(id))
+            return id;
+    } while (true);
+}
+
 void Agent::onExecFrame(ExecSession& exec, const Frame& frame) {
     switch (frame.type) {
     case FrameType::Stdin:
@@ -652,6 +799,7 @@ void Agent::closeStream(std::uint32_t stream) {
     }
     m_files.erase(stream);
     m_jobs.erase(stream);
+    m_tcp.erase(stream);
     rememberClosed(stream);
 }
 

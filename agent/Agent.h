@@ -23,6 +23,7 @@
 #include "OutputQueue.h"
 #include "Result.h"
 #include "ShutdownAction.h"
+#include "TcpStream.h"
 #include "UniqueFd.h"
 #include "UserAccount.h"
 
@@ -81,15 +82,23 @@ private:
     void onExecFrame(ExecSession& exec, const protocol::Frame& frame);
     void onFileFrame(FileTransfer& file, const protocol::Frame& frame);
     void onJobFrame(const protocol::Frame& frame);
+    void startTcp(const protocol::Frame& frame);
+    void onTcpFrame(TcpStream& tcp, const protocol::Frame& frame);
+    void configureEgress(std::uint16_t port);
+    void acceptEgress();
+    std::uint32_t nextGuestStream();
     void unknownStream(const protocol::Frame& frame);
 
     void sendError(std::uint32_t stream, const Error& error);
     void closeStream(std::uint32_t stream);
     void rememberClosed(std::uint32_t stream);
     bool inUse(std::uint32_t stream) const {
-        return m_execs.count(stream) || m_files.count(stream) || m_jobs.count(stream);
+        return m_execs.count(stream) || m_files.count(stream) || m_jobs.count(stream) ||
+               m_tcp.count(stream);
     }
-    std::size_t openStreams() const { return m_execs.size() + m_files.size() + m_jobs.size(); }
+    std::size_t openStreams() const {
+        return m_execs.size() + m_files.size() + m_jobs.size() + m_tcp.size();
+    }
     bool recentlyClosed(std::uint32_t stream) const;
     protocol::Hello identity() const;
 
@@ -108,7 +117,13 @@ private:
     std::map<std::uint32_t, std::unique_ptr<ExecSession>> m_execs;
     std::map<std::uint32_t, std::unique_ptr<FileTransfer>> m_files;
     std::map<std::uint32_t, std::unique_ptr<FileJob>> m_jobs; // listings, recursive removals
+    std::map<std::uint32_t, std::unique_ptr<TcpStream>> m_tcp; // tunnel and egress connections
     std::map<pid_t, std::uint32_t> m_pids; // running exec processes → their stream
+    // The egress listener (NetConfig): guest processes reach the host's proxy through it.
+    UniqueFd m_egressListener;
+    std::uint16_t m_egressPort = 0;
+    bool m_egressReady = false;
+    std::uint32_t m_nextGuestStream = protocol::kGuestStreamBase;
     // Streams closed lately: late frames for them (Stdin racing an Exit) are dropped
     // quietly instead of answered with bad_stream.
     std::deque<std::uint32_t> m_closed;

@@ -70,6 +70,31 @@ bool hasNul(const std::string& s) {
     return s.find('\0') != std::string::npos;
 }
 
+// mkdir -p of an absolute path; what it creates belongs to `user` when the agent may give it
+// away. Failures are left to the chdir that follows, which reports them.
+void createDirectories(const std::string& path, const UserAccount& user, bool chown) {
+    if (path.empty() || path[0] != '/')
+        return;
+    std::string at;
+    std::size_t i = 1;
+    while (i <= path.size()) {
+        const std::size_t next = std::min(path.find('/', i), path.size());
+        const std::string part = path.substr(i, next - i);
+        i = next + 1;
+        if (part.empty() || part == ".")
+            continue;
+        if (part == "..")
+            return; // not resolved here: chdir reports the path as given
+        at += "/" + part;
+        if (::mkdir(at.c_str(), 0755) == 0) {
+            if (chown)
+                [[maybe_unused]] int ignored = ::lchown(at.c_str(), user.uid, user.gid);
+        } else if (errno != EEXIST) {
+            return;
+        }
+    }
+}
+
 // The signals whose disposition is not SIG_DFL. The agent sets its dispositions once at
 // start-up (Pid1, Agent::setUp), before any exec, so they are read once instead of asking
 // the kernel about all 64 signals in every child.
@@ -259,6 +284,9 @@ Result<std::unique_ptr<ExecSession>> ExecSession::start(std::uint32_t stream, in
         nul = nul || hasNul(k) || hasNul(v);
     if (nul)
         return Error{"bad_request", "argv, env and cwd must not contain NUL bytes"};
+
+    if (request.createCwd && !request.cwd.empty())
+        createDirectories(request.cwd, user, options.switchCredentials);
 
     ChildPlan plan;
     plan.user = &user;

@@ -26,6 +26,7 @@
 
 #include "BoundedRead.h"
 #include "GuestProtocol.h"
+#include "NetworkSetup.h"
 
 namespace vivarium::agent {
 
@@ -117,12 +118,16 @@ Channel Pid1::boot(const std::string& cmdlinePath) {
             ::pause();
     }
 
+    // Egress `open`: the NIC's modules are in the initramfs, so they load before the switch.
+    NetworkSetup network(m_log, *cmdline);
+    network.loadDrivers();
     if (auto s = switchToRootDisk(*cmdline); !s)
         fatal(s.error().message);
     const std::string hostname = cmdline->value("hostname", "sandbox");
     if (!hostname.empty() && hostname.size() <= 64)
         m_hostname = hostname;
     setUpRoot();
+    network.configure();
 
     auto port = findAgentPort();
     if (!port)

@@ -21,5 +21,8 @@ bool fanOut(Context& ctx);      // FanOut.cpp
 bool apiOverhead(Context& ctx); // ApiOverhead.cpp
 bool guiFlood(Context& ctx);    // GuiBench.cpp
 bool guiIdle(Context& ctx);     // GuiBench.cpp
+bool imageImport(Context& ctx); // ImageImport.cpp
+bool tunnel(Context& ctx);      // NetworkBench.cpp
+bool egress(Context& ctx);      // NetworkBench.cpp
 
 } // namespace bench

@@ -18,7 +18,7 @@ namespace {
 
 const QStringList kBenchmarks{"cold-start", "exec-rtt", "throughput", "memory",
                               "boot-reliability", "fan-out", "api-overhead", "gui-flood",
-                              "gui-idle"};
+                              "gui-idle", "image-import", "tunnel", "egress"};
 
 bool runOne(const QString& name, Context& ctx) {
     if (name == "cold-start")
@@ -37,6 +37,12 @@ bool runOne(const QString& name, Context& ctx) {
         return guiFlood(ctx);
     if (name == "gui-idle")
         return guiIdle(ctx);
+    if (name == "image-import")
+        return imageImport(ctx);
+    if (name == "tunnel")
+        return tunnel(ctx);
+    if (name == "egress")
+        return egress(ctx);
     return bootReliability(ctx);
 }
 
@@ -71,8 +77,8 @@ int main(int argc, char** argv) {
     p.addHelpOption();
     p.addPositionalArgument("benchmark", "cold-start | exec-rtt | throughput | memory | "
                                          "boot-reliability | fan-out | api-overhead | gui-flood | "
-                                         "gui-idle | all");
-    QCommandLineOption runs("runs", "Runs per side for cold-start and memory, fan-out latency runs (default 5).", "N",
+                                         "gui-idle | image-import | tunnel | egress | all");
+    QCommandLineOption runs("runs", "Runs per side for cold-start and memory, fan-out latency runs, image-import rounds (default 5).", "N",
                             "5");
     QCommandLineOption execRuns("exec-runs", "Execs per side for exec-rtt and api-overhead (default 200).", "N",
                                 "200");

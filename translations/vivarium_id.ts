@@ -23,6 +23,16 @@
         <source>file</source>
         <translation>berkas</translation>
     </message>
+    <message>
+        <location line="+3"/>
+        <source>With --screenshot: the sandbox tab to show (runs, details, terminal, files, network).</source>
+        <translation>Dengan --screenshot: tab sandbox yang ditampilkan (runs, details, terminal, files, network).</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>tab</source>
+        <translation>tab</translation>
+    </message>
 </context>
 <context>
     <name>vivarium::gui::CatalogPage</name>
@@ -333,6 +343,184 @@
         <location line="+0"/>
         <source>No image selected</source>
         <translation>Tidak ada image yang dipilih</translation>
+    </message>
+</context>
+<context>
+    <name>vivarium::gui::CredentialsPage</name>
+    <message>
+        <location filename="../app/gui/CredentialsPage.cpp" line="+49"/>
+        <location line="+17"/>
+        <source>Name</source>
+        <translation>Nama</translation>
+    </message>
+    <message>
+        <location line="-16"/>
+        <source>Updated</source>
+        <translation>Diperbarui</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Stored in</source>
+        <translation>Disimpan di</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Desktop keyring</source>
+        <translation>Keyring desktop</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Private file</source>
+        <translation>Berkas pribadi</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Upstream</source>
+        <translation>Upstream</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Headers</source>
+        <translation>Header</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>In the sandbox</source>
+        <translation>Di dalam sandbox</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Missing secrets</source>
+        <translation>Rahasia yang belum ada</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <location line="+53"/>
+        <source>Secrets</source>
+        <translation>Rahasia</translation>
+    </message>
+    <message>
+        <location line="-52"/>
+        <location line="+55"/>
+        <source>Routes</source>
+        <translation>Rute</translation>
+    </message>
+    <message>
+        <location line="-48"/>
+        <source>&amp;Set Secret…</source>
+        <translation>&amp;Atur Rahasia…</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Set a secret, or replace the selected one&apos;s value</source>
+        <translation>Atur rahasia, atau ganti nilai rahasia yang dipilih</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Delete Secret…</source>
+        <translation>Hapus Rahasia…</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Delete the selected secret</source>
+        <translation>Hapus rahasia yang dipilih</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Add Route…</source>
+        <translation>&amp;Tambah Rute…</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Add a credential route</source>
+        <translation>Tambah rute kredensial</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Edit Route…</source>
+        <translation>&amp;Ubah Rute…</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Change the selected route</source>
+        <translation>Ubah rute yang dipilih</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Delete Route…</source>
+        <translation>Hapus Rute…</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Delete the selected route</source>
+        <translation>Hapus rute yang dipilih</translation>
+    </message>
+    <message>
+        <location line="+42"/>
+        <source>Values stay on this computer: they are never shown again and never enter a sandbox. Routes use them as {secret:NAME}.</source>
+        <translation>Nilai tetap di komputer ini: tidak pernah ditampilkan lagi dan tidak pernah masuk ke sandbox. Rute memakainya sebagai {secret:NAME}.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>A sandbox whose template names a route calls $NAME_BASE_URL without any key; the host adds the route&apos;s headers on the way to its upstream. Routes are files in ~/.config/vivarium/routes.</source>
+        <translation>Sandbox yang templatnya menyebut sebuah rute memanggil $NAME_BASE_URL tanpa kunci apa pun; host menambahkan header rute itu dalam perjalanan ke upstream-nya. Rute adalah berkas di ~/.config/vivarium/routes.</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Cannot list the secrets.</source>
+        <translation>Tidak dapat menampilkan daftar rahasia.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>New secrets are kept in the %1.</source>
+        <translation>Rahasia baru disimpan di %1.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>(Not the desktop keyring: %1.)</source>
+        <translation>(Bukan keyring desktop: %1.)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Cannot list the routes.</source>
+        <translation>Tidak dapat menampilkan daftar rute.</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+5"/>
+        <source>&lt;b&gt;%n route file(s) skipped:&lt;/b&gt;</source>
+        <translation>
+            <numerusform>&lt;b&gt;%n berkas rute dilewati:&lt;/b&gt;</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+60"/>
+        <source>Delete Secret</source>
+        <translation>Hapus Rahasia</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Delete Route</source>
+        <translation>Hapus Rute</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Delete secret “%1”? Routes that use it stop working until it is set again.</source>
+        <translation>Hapus rahasia “%1”? Rute yang memakainya berhenti bekerja sampai rahasia itu diatur lagi.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Delete route “%1”? Its file is deleted.</source>
+        <translation>Hapus rute “%1”? Berkasnya akan dihapus.</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Could not delete secret “%1”.</source>
+        <translation>Tidak dapat menghapus rahasia “%1”.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not delete route “%1”.</source>
+        <translation>Tidak dapat menghapus rute “%1”.</translation>
     </message>
 </context>
 <context>
@@ -743,6 +931,11 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>Another pull is fetching it</source>
+        <translation>Penarikan lain sedang mengambilnya</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Downloading</source>
         <translation>Mengunduh</translation>
     </message>
@@ -772,7 +965,12 @@
         <translation>Registry tidak aman: izinkan HTTP biasa dan sertifikat yang tidak terverifikasi</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
+        <source>C&amp;ancel Pull</source>
+        <translation>B&amp;atalkan Penarikan</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Pull Image</source>
         <translation>Tarik Image</translation>
     </message>
@@ -832,12 +1030,32 @@
         <translation>&amp;Tarik</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+7"/>
+        <source>Stop this pull. Layers downloaded so far are kept, and pulling again resumes them.</source>
+        <translation>Hentikan penarikan ini. Layer yang sudah diunduh disimpan, dan penarikan berikutnya melanjutkannya.</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>Cancelling the pull of %1…</source>
+        <translation>Membatalkan penarikan %1…</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Could not cancel the pull: %1</source>
+        <translation>Tidak dapat membatalkan penarikan: %1</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>Pulling %1…</source>
         <translation>Menarik %1…</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+56"/>
+        <source>The pull was cancelled. Layers downloaded so far are kept; pulling again resumes them.</source>
+        <translation>Penarikan dibatalkan. Layer yang sudah diunduh disimpan; penarikan berikutnya melanjutkannya.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>&lt;b&gt;The pull failed.&lt;/b&gt; %1</source>
         <translation>&lt;b&gt;Penarikan gagal.&lt;/b&gt; %1</translation>
     </message>
@@ -850,13 +1068,13 @@
 <context>
     <name>vivarium::gui::MainWindow</name>
     <message>
-        <location filename="../app/gui/MainWindow.cpp" line="+49"/>
-        <location line="+339"/>
+        <location filename="../app/gui/MainWindow.cpp" line="+50"/>
+        <location line="+351"/>
         <source>Vivarium</source>
         <translation>Vivarium</translation>
     </message>
     <message>
-        <location line="-331"/>
+        <location line="-343"/>
         <source>Starting vivariumd…</source>
         <translation>Memulai vivariumd…</translation>
     </message>
@@ -988,7 +1206,12 @@
         <translation>Image</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+3"/>
+        <source>Secrets &amp;&amp; Routes</source>
+        <translation>Rahasia &amp;&amp; Rute</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>&amp;View</source>
         <translation>&amp;Tampilan</translation>
     </message>
@@ -1006,6 +1229,11 @@
         <location line="+1"/>
         <source>&amp;Images</source>
         <translation>&amp;Image</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Secrets &amp;&amp; &amp;Routes</source>
+        <translation>Rahasia &amp;&amp; &amp;Rute</translation>
     </message>
     <message>
         <location line="+7"/>
@@ -1048,12 +1276,12 @@
         <translation>Tidak dapat membaca templat layanan.</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Cannot list the sandboxes.</source>
         <translation>Tidak dapat menampilkan daftar sandbox.</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+35"/>
         <source>Running under TCG emulation: guests are not a security boundary</source>
         <translation>Berjalan dengan emulasi TCG: guest bukan batas keamanan</translation>
     </message>
@@ -1096,9 +1324,177 @@
     </message>
 </context>
 <context>
+    <name>vivarium::gui::NetworkTab</name>
+    <message>
+        <location filename="../app/gui/NetworkTab.cpp" line="+41"/>
+        <source>%1 → guest port %2</source>
+        <translation>%1 → port tamu %2</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>%1 (route %2)</source>
+        <translation>%1 (rute %2)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Guest port</source>
+        <translation>Port tamu</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>URL</source>
+        <translation>URL</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>State</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>open</source>
+        <translation>terbuka</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>waits for the sandbox to run</source>
+        <translation>menunggu sandbox berjalan</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Connections</source>
+        <translation>Koneksi</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 (%2 open)</source>
+        <translation>%1 (%2 terbuka)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>In</source>
+        <translation>Masuk</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Out</source>
+        <translation>Keluar</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Time</source>
+        <translation>Waktu</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Kind</source>
+        <translation>Jenis</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Request</source>
+        <translation>Permintaan</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>ok</source>
+        <translation>ok</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Up</source>
+        <translation>Naik</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Down</source>
+        <translation>Turun</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Open &amp;Tunnel…</source>
+        <translation>Buka &amp;Terowongan…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Open in &amp;Browser</source>
+        <translation>Buka di &amp;Peramban</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Copy &amp;URL</source>
+        <translation>Salin &amp;URL</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Close Tunnel</source>
+        <translation>&amp;Tutup Terowongan</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Click a URL to open it in your browser</source>
+        <translation>Klik URL untuk membukanya di peramban Anda</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>&lt;b&gt;Tunnels&lt;/b&gt; — guest ports reachable from this computer</source>
+        <translation>&lt;b&gt;Terowongan&lt;/b&gt; — port tamu yang dapat dijangkau dari komputer ini</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&lt;b&gt;Network log&lt;/b&gt; — tunnel connections and outgoing requests</source>
+        <translation>&lt;b&gt;Log jaringan&lt;/b&gt; — koneksi terowongan dan permintaan keluar</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Open Tunnel</source>
+        <translation>Buka Terowongan</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Guest port to reach from this computer:</source>
+        <translation>Port tamu yang akan dijangkau dari komputer ini:</translation>
+    </message>
+    <message>
+        <location line="+40"/>
+        <source>Cannot reach vivariumd: %1</source>
+        <translation>Tidak dapat menjangkau vivariumd: %1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The connection to vivariumd was lost; this tab is no longer updated.</source>
+        <translation>Koneksi ke vivariumd terputus; tab ini tidak lagi diperbarui.</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Cannot list the tunnels: %1</source>
+        <translation>Tidak dapat menampilkan daftar terowongan: %1</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>Not connected to vivariumd.</source>
+        <translation>Tidak tersambung ke vivariumd.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Cannot open a tunnel to port %1: %2</source>
+        <translation>Tidak dapat membuka terowongan ke port %1: %2</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Cannot close the tunnel to port %1: %2</source>
+        <translation>Tidak dapat menutup terowongan ke port %1: %2</translation>
+    </message>
+</context>
+<context>
     <name>vivarium::gui::NewSandboxDialog</name>
     <message>
-        <location filename="../app/gui/NewSandboxDialog.cpp" line="+22"/>
+        <location filename="../app/gui/NewSandboxDialog.cpp" line="+23"/>
         <source>New Sandbox</source>
         <translation>Sandbox Baru</translation>
     </message>
@@ -1110,7 +1506,22 @@
         </translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+9"/>
+        <source>The template&apos;s image</source>
+        <translation>Image dari templat</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pulled images (Images page). The template&apos;s vCPUs, memory, disk, environment and user stay.</source>
+        <translation>Image yang ditarik (halaman Image). vCPU, memori, disk, lingkungan, dan pengguna dari templat tetap dipakai.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Image</source>
+        <translation>Image</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>optional; chosen for you when empty</source>
         <translation>opsional; dipilihkan otomatis bila kosong</translation>
     </message>
@@ -1126,11 +1537,16 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>&amp;Image:</source>
+        <translation>&amp;Image:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>&amp;Name:</source>
         <translation>&amp;Nama:</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+21"/>
         <source>&amp;Hide</source>
         <translation>&amp;Sembunyikan</translation>
     </message>
@@ -1140,7 +1556,7 @@
         <translation>&amp;Batal</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+37"/>
         <source>Creating the sandbox and waiting for it to boot…</source>
         <translation>Membuat sandbox dan menunggu hingga selesai boot…</translation>
     </message>
@@ -1148,6 +1564,134 @@
         <location line="+10"/>
         <source>Could not create the sandbox: %1</source>
         <translation>Tidak dapat membuat sandbox: %1</translation>
+    </message>
+</context>
+<context>
+    <name>vivarium::gui::RouteDialog</name>
+    <message>
+        <location filename="../app/gui/CredentialsPage.cpp" line="+98"/>
+        <source>Edit Route “%1”</source>
+        <translation>Ubah Rute “%1”</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Add Route</source>
+        <translation>Tambah Rute</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Name</source>
+        <translation>Nama</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>e.g. openai</source>
+        <translation>mis. openai</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Upstream</source>
+        <translation>Upstream</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>e.g. https://api.openai.com/v1</source>
+        <translation>mis. https://api.openai.com/v1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Header</source>
+        <translation>Header</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Value</source>
+        <translation>Nilai</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Headers</source>
+        <translation>Header</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Add &amp;Header</source>
+        <translation>Tambah &amp;Header</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Remove Header</source>
+        <translation>&amp;Hapus Header</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>&amp;Save</source>
+        <translation>&amp;Simpan</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>&amp;Add</source>
+        <translation>&amp;Tambah</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>&amp;Name:</source>
+        <translation>&amp;Nama:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Upstream:</source>
+        <translation>&amp;Upstream:</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Headers:</source>
+        <translation>&amp;Header:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Write a secret as {secret:NAME}; the host puts its value in when a sandbox&apos;s request goes out. Secrets set now: %1.</source>
+        <translation>Tulis rahasia sebagai {secret:NAME}; host memasukkan nilainya ketika permintaan sandbox keluar. Rahasia yang sudah diatur: %1.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>none</source>
+        <translation>tidak ada</translation>
+    </message>
+    <message>
+        <location line="+52"/>
+        <source>Give the route a name.</source>
+        <translation>Beri nama rute itu.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>A name is 1–32 lower-case letters, digits and “_”, starting with a letter.</source>
+        <translation>Nama terdiri dari 1–32 huruf kecil, angka, dan “_”, diawali huruf.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>There is already a route named “%1”.</source>
+        <translation>Sudah ada rute bernama “%1”.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>The URL requests go to, e.g. https://api.openai.com/v1.</source>
+        <translation>URL tujuan permintaan, mis. https://api.openai.com/v1.</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Not set yet: %1. Set it before a sandbox uses this route.</source>
+        <translation>Belum diatur: %1. Atur sebelum sandbox memakai rute ini.</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Saving…</source>
+        <translation>Menyimpan…</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Could not save the route: %1</source>
+        <translation>Tidak dapat menyimpan rute: %1</translation>
     </message>
 </context>
 <context>
@@ -1438,7 +1982,7 @@
 <context>
     <name>vivarium::gui::SandboxView</name>
     <message>
-        <location filename="../app/gui/SandboxView.cpp" line="+35"/>
+        <location filename="../app/gui/SandboxView.cpp" line="+36"/>
         <source>Select a sandbox to see its runs and details.</source>
         <translation>Pilih sandbox untuk melihat eksekusi dan detailnya.</translation>
     </message>
@@ -1461,6 +2005,11 @@
         <location line="+2"/>
         <source>F&amp;iles</source>
         <translation>Be&amp;rkas</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Net&amp;work</source>
+        <translation>Jar&amp;ingan</translation>
     </message>
     <message>
         <location line="+39"/>
@@ -1533,7 +2082,7 @@
         <translation>Galat terakhir:</translation>
     </message>
     <message>
-        <location line="+73"/>
+        <location line="+74"/>
         <location line="+4"/>
         <source>Cannot follow the runs of this sandbox: %1</source>
         <translation>Tidak dapat mengikuti eksekusi sandbox ini: %1</translation>
@@ -1587,9 +2136,87 @@
     </message>
 </context>
 <context>
+    <name>vivarium::gui::SecretDialog</name>
+    <message>
+        <location filename="../app/gui/CredentialsPage.cpp" line="-245"/>
+        <source>Set Secret</source>
+        <translation>Atur Rahasia</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Replace Secret “%1”</source>
+        <translation>Ganti Rahasia “%1”</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Name</source>
+        <translation>Nama</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>e.g. OPENAI_API_KEY</source>
+        <translation>mis. OPENAI_API_KEY</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Value</source>
+        <translation>Nilai</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>pasted here; never shown again</source>
+        <translation>tempel di sini; tidak akan ditampilkan lagi</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Save</source>
+        <translation>&amp;Simpan</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Name:</source>
+        <translation>&amp;Nama:</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Value:</source>
+        <translation>&amp;Nilai:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The value is kept on this computer and never enters a sandbox.</source>
+        <translation>Nilai disimpan di komputer ini dan tidak pernah masuk ke sandbox.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The value is kept in the %1 and never enters a sandbox.</source>
+        <translation>Nilai disimpan di %1 dan tidak pernah masuk ke sandbox.</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Give the secret a name.</source>
+        <translation>Beri nama rahasia itu.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>A name is 1–64 upper-case letters, digits and “_”, not starting with a digit (e.g. OPENAI_API_KEY).</source>
+        <translation>Nama terdiri dari 1–64 huruf besar, angka, dan “_”, tidak diawali angka (mis. OPENAI_API_KEY).</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Saving…</source>
+        <translation>Menyimpan…</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Could not save the secret: %1</source>
+        <translation>Tidak dapat menyimpan rahasia: %1</translation>
+    </message>
+</context>
+<context>
     <name>vivarium::gui::TemplateDialog</name>
     <message>
-        <location filename="../app/gui/TemplateDialog.cpp" line="+46"/>
+        <location filename="../app/gui/TemplateDialog.cpp" line="+52"/>
         <source>New Template</source>
         <translation>Templat Baru</translation>
     </message>
@@ -1726,12 +2353,82 @@
         <translation>&amp;Lingkungan:</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+10"/>
+        <source>None — no way out of the sandbox</source>
+        <translation>Tidak ada — tidak ada jalan keluar dari sandbox</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Proxy — only the allowed hosts, through the host</source>
+        <translation>Proxy — hanya host yang diizinkan, melalui host</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open — a network interface</source>
+        <translation>Terbuka — sebuah antarmuka jaringan</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Egress</source>
+        <translation>Egress</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>one host a line: pypi.org, *.github.com:443, 10.0.0.5:8080</source>
+        <translation>satu host per baris: pypi.org, *.github.com:443, 10.0.0.5:8080</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Allowed hosts</source>
+        <translation>Host yang diizinkan</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Routes</source>
+        <translation>Rute</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Network</source>
+        <translation>Jaringan</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>E&amp;gress:</source>
+        <translation>E&amp;gress:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Allowed hosts:</source>
+        <translation>Host yang &amp;diizinkan:</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Routes:</source>
+        <translation>&amp;Rute:</translation>
+    </message>
+    <message>
+        <location line="+21"/>
         <source>Commands in sandboxes made from this template get its environment, working directory and user unless they give their own. A sandbox keeps the settings it was made with.</source>
         <translation>Perintah di sandbox yang dibuat dari templat ini mendapat lingkungan, direktori kerja, dan pengguna templat, kecuali perintah itu memberikan miliknya sendiri. Sandbox tetap memakai pengaturan saat ia dibuat.</translation>
     </message>
     <message>
-        <location line="+77"/>
+        <location line="+64"/>
+        <source>%1 (missing)</source>
+        <translation>%1 (tidak ada)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>No routes yet: add them on the Secrets &amp; Routes page (Ctrl+4).</source>
+        <translation>Belum ada rute: tambahkan di halaman Rahasia &amp; Rute (Ctrl+4).</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A ticked route&apos;s base URL is $NAME_BASE_URL in the sandbox; the host adds its credentials.</source>
+        <translation>URL dasar rute yang dicentang adalah $NAME_BASE_URL di dalam sandbox; host menambahkan kredensialnya.</translation>
+    </message>
+    <message>
+        <location line="+48"/>
         <source>Give the template a name.</source>
         <translation>Beri templat sebuah nama.</translation>
     </message>
@@ -1781,7 +2478,22 @@
         <translation>“%1” diatur dua kali.</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+12"/>
+        <source>Line %1: %2</source>
+        <translation>Baris %1: %2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Line %1: “%2” is there twice.</source>
+        <translation>Baris %1: “%2” muncul dua kali.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Route “%1” does not exist any more; untick it.</source>
+        <translation>Rute “%1” sudah tidak ada; hapus centangnya.</translation>
+    </message>
+    <message>
+        <location line="+28"/>
         <source>Saving…</source>
         <translation>Menyimpan…</translation>
     </message>

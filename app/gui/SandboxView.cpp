@@ -1,6 +1,7 @@
 #include "SandboxView.h"
 
 #include "FilesTab.h"
+#include "NetworkTab.h"
 #include "RunExportActions.h"
 #include "RunOutputView.h"
 #include "RunsModel.h"
@@ -41,6 +42,8 @@ SandboxView::SandboxView(QWidget* parent)
     m_tabs->addTab(m_terminal, tr("&Terminal"));
     m_files = new FilesTab(this);
     m_tabs->addTab(m_files, tr("F&iles")); // Alt+F is the File menu
+    m_network = new NetworkTab(this);
+    m_tabs->addTab(m_network, tr("Net&work"));
     m_stack->addWidget(placeholder);
     m_stack->addWidget(m_tabs);
     auto* layout = new QVBoxLayout(this);
@@ -138,6 +141,7 @@ void SandboxView::showSandbox(const QJsonObject& sandbox) {
     m_stack->setCurrentIndex(id.isEmpty() ? 0 : 1);
     updateDetails();
     m_files->showSandbox(sandbox, m_endpoint);
+    m_network->showSandbox(sandbox, m_endpoint);
     if (changed)
         follow(id);
 }

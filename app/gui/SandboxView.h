@@ -1,5 +1,6 @@
-// One sandbox, in tabs: Runs (every run, live and recorded, with the selected run's output)
-// and Details (the sandbox object). It follows the sandbox on a connection of its own, so
+// One sandbox, in tabs: Runs (every run, live and recorded, with the selected run's output),
+// Details (the sandbox object), Terminal, Files and Network (tunnels and the network log).
+// It follows the sandbox's runs on a connection of its own, so
 // switching sandboxes replays the new one from the start and stops streaming the old one
 // (a connection attaches each run only once, and unsubscribing keeps attached runs going).
 #pragma once
@@ -21,6 +22,7 @@ class QTableView;
 namespace vivarium::gui {
 
 class FilesTab;
+class NetworkTab;
 class RunOutputView;
 class RunsModel;
 class TerminalTab;
@@ -50,6 +52,7 @@ public:
     QTabWidget* tabs() const { return m_tabs; }
     TerminalTab* terminalTab() const { return m_terminal; }
     FilesTab* filesTab() const { return m_files; }
+    NetworkTab* networkTab() const { return m_network; }
     bool selectRun(qint64 run);
 
 private:
@@ -76,6 +79,7 @@ private:
     QHash<QString, QLabel*> m_detailLabels;
     TerminalTab* m_terminal;
     FilesTab* m_files;
+    NetworkTab* m_network;
     qint64 m_shownRun = 0;
 };
 

@@ -6,14 +6,15 @@
 #include "SandboxModel.h"
 #include "SandboxView.h"
 
+#include <QTabWidget>
 #include <QTableView>
 
 #include <cstdio>
 
 namespace vivarium::gui {
 
-ScreenshotMode::ScreenshotMode(MainWindow* window, QString file, QObject* parent)
-    : QObject(parent), m_window(window), m_file(std::move(file)) {
+ScreenshotMode::ScreenshotMode(MainWindow* window, QString file, QString tab, QObject* parent)
+    : QObject(parent), m_window(window), m_file(std::move(file)), m_tab(std::move(tab)) {
     m_poll.setInterval(200);
     connect(&m_poll, &QTimer::timeout, this, &ScreenshotMode::poll);
 }
@@ -49,6 +50,12 @@ void ScreenshotMode::poll() {
         view->selectRun(runs->runAt(runs->rowCount() - 1));
     if (view->outputView()->text().isEmpty())
         return;
+    if (!m_tab.isEmpty()) {
+        QTabWidget* tabs = view->tabs();
+        for (int i = 0; i < tabs->count(); ++i)
+            if (tabs->tabText(i).remove('&').compare(m_tab, Qt::CaseInsensitive) == 0)
+                tabs->setCurrentIndex(i);
+    }
     // A few quiet polls so the last output and the uptimes have been painted.
     if (++m_settled < 5)
         return;

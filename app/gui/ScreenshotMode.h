@@ -15,7 +15,9 @@ class MainWindow;
 class ScreenshotMode : public QObject {
     Q_OBJECT
 public:
-    ScreenshotMode(MainWindow* window, QString file, QObject* parent = nullptr);
+    // `tab`: the sandbox view's tab to show (its title without '&', case-insensitive, e.g.
+    // "network"); empty: Runs.
+    ScreenshotMode(MainWindow* window, QString file, QString tab = {}, QObject* parent = nullptr);
     void start();
 
 signals:
@@ -26,6 +28,7 @@ private:
 
     MainWindow* m_window;
     QString m_file;
+    QString m_tab;
     QTimer m_poll;
     QElapsedTimer m_clock;
     int m_settled = 0;

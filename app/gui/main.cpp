@@ -43,6 +43,10 @@ int main(int argc, char** argv) {
         "screenshot", QApplication::tr("Save the window as a PNG once a run is shown, then quit."),
         QApplication::tr("file"));
     options.addOption(screenshot);
+    const QCommandLineOption screenshotTab(
+        "screenshot-tab", QApplication::tr("With --screenshot: the sandbox tab to show (runs, details, terminal, files, network)."),
+        QApplication::tr("tab"));
+    options.addOption(screenshotTab);
     options.process(app);
 
     vivarium::gui::MainWindow window;
@@ -50,7 +54,8 @@ int main(int argc, char** argv) {
     window.show();
     window.connectToService();
     if (options.isSet(screenshot)) {
-        auto* mode = new vivarium::gui::ScreenshotMode(&window, options.value(screenshot), &app);
+        auto* mode = new vivarium::gui::ScreenshotMode(&window, options.value(screenshot),
+                                                       options.value(screenshotTab), &app);
         QObject::connect(mode, &vivarium::gui::ScreenshotMode::finished, &app, &QApplication::exit);
         mode->start();
     }

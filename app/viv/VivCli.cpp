@@ -1,5 +1,7 @@
 #include "VivCli.h"
 
+#include "CliSupport.h"
+
 #include "Paths.h"
 #include "RunExportJob.h"
 
@@ -12,107 +14,23 @@
 #include <QSaveFile>
 #include <QTimer>
 
+#include <csignal>
 #include <cstdio>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 namespace vivarium {
 
+using cli::err;
+using cli::out;
+using cli::parse;
+using cli::Parsed;
+using cli::age;
+using cli::humanBytes;
+using cli::writeAll;
+
 namespace {
-
-void err(const QString& text) {
-    std::fputs(qPrintable(text + "\n"), stderr);
-    std::fflush(stderr);
-}
-void out(const QString& text) {
-    std::fputs(qPrintable(text + "\n"), stdout);
-    std::fflush(stdout);
-}
-void writeAll(int fd, const QByteArray& data) {
-    qsizetype done = 0;
-    while (done < data.size()) {
-        const ssize_t n = ::write(fd, data.constData() + done, size_t(data.size() - done));
-        if (n < 0) {
-            if (errno == EINTR || errno == EAGAIN)
-                continue;
-            return;
-        }
-        done += n;
-    }
-}
-
-struct Parsed {
-    QStringList positional;
-    QStringList argv; // after --
-    QMap<QString, QStringList> values;
-    QSet<QString> flags;
-    QString error;
-};
-
-Parsed parse(const QStringList& args, const QStringList& valueOptions,
-             const QStringList& flagOptions) {
-    Parsed p;
-    for (int i = 0; i < args.size(); ++i) {
-        const QString& a = args[i];
-        if (a == "--") {
-            p.argv = args.mid(i + 1);
-            break;
-        }
-        if (a.startsWith('-') && a.size() > 1) {
-            QString name = a, value;
-            const bool inlineValue = a.startsWith("--") && a.contains('=');
-            if (inlineValue) {
-                name = a.left(a.indexOf('='));
-                value = a.mid(a.indexOf('=') + 1);
-            }
-            if (valueOptions.contains(name)) {
-                if (!inlineValue) {
-                    if (i + 1 >= args.size()) {
-                        p.error = name + " needs a value";
-                        return p;
-                    }
-                    value = args[++i];
-                }
-                p.values[name] << value;
-            } else if (flagOptions.contains(name) && !inlineValue) {
-                p.flags << name;
-            } else {
-                p.error = "unknown option " + name;
-                return p;
-            }
-            continue;
-        }
-        // Without "--", the first positional after the required ones starts the command.
-        p.positional << a;
-    }
-    return p;
-}
-
-QString age(const QString& iso) {
-    const QDateTime t = QDateTime::fromString(iso, Qt::ISODateWithMs);
-    if (!t.isValid())
-        return "-";
-    const qint64 s = t.secsTo(QDateTime::currentDateTimeUtc());
-    if (s < 60)
-        return QString::number(s) + "s";
-    if (s < 3600)
-        return QString::number(s / 60) + "m";
-    if (s < 86400)
-        return QString::number(s / 3600) + "h";
-    return QString::number(s / 86400) + "d";
-}
-
-// Sizes as a person reads them in a column: 512B, 5.2MiB, 231MiB, 1.4GiB.
-QString humanBytes(qint64 bytes) {
-    static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double v = double(bytes);
-    int unit = 0;
-    while (v >= 1024 && unit < 4) {
-        v /= 1024;
-        ++unit;
-    }
-    return QString::number(v, 'f', unit > 0 && v < 10 ? 1 : 0) + units[unit];
-}
 
 // The CPU, MEM and DISK cells of a stats object ("-" for what is not known).
 QStringList statsCells(const QJsonObject& stats) {
@@ -155,8 +73,11 @@ Commands:
   template show NAME [--json]
   template create NAME [--from T] [--image REF] [--vcpus N] [--memory MIB] [--disk MIB]
                   [-e K=V]... [-w DIR] [-u USER]
-                       make a template (from T, else from default) with these changes
-  template edit NAME [the options of create, and --unset-env K]
+                  [--egress none|proxy|open] [--allow HOST[:PORT]]... [--route NAME]...
+                       make a template (from T, else from default) with these changes;
+                       egress none (the default) has no way out, proxy reaches the hosts
+                       allowed (through the host), open has a network interface
+  template edit NAME [the options of create, and --unset-env K, --no-allow, --no-route]
   template rm NAME     remove a template (sandboxes made from it keep their settings)
   image ls [--json]     list the images templates use: built-in and pulled
   image pull REF [--insecure]
@@ -165,6 +86,21 @@ Commands:
   image rm REF         forget a pulled image (refused while a sandbox or template uses it)
   image login REGISTRY -u USER --password-stdin [--insecure]
                        check and store a registry login (~/.docker/config.json is read too)
+  tunnel ID PORT [--host-port N]
+                       expose the sandbox's port PORT on a host 127.0.0.1 port; prints
+                       its URL (http://127.0.0.1:N) as the last line; it stays open
+                       (and comes back when the sandbox starts again) until removed
+  tunnel ls ID [--json] | tunnel rm ID PORT
+  network ID [-n N] [--json]
+                       the sandbox's network log: tunnel connections and egress requests
+  secret set NAME      store a secret for routes; the value is read from stdin (no echo
+                       on a terminal) and never printed back
+  secret ls [--json] | secret rm NAME
+  route add NAME --upstream URL [--header 'NAME: VALUE']...
+                       a credential route: sandboxes whose template has --route NAME call
+                       $NAME_BASE_URL and the host adds the headers, with {secret:S}
+                       replaced by secret S (e.g. 'Authorization: Bearer {secret:S}')
+  route ls [--json] | route rm NAME
   cp LOCAL ID:PATH | cp ID:PATH LOCAL
                        copy a file into or out of a sandbox (streamed; modes kept)
 
@@ -201,7 +137,7 @@ void VivCli::start() {
     m_command = m_args.takeFirst();
     static const QStringList known{"run",  "create", "exec", "ls",   "stats", "start",
                                    "stop", "rm",     "logs", "export", "token", "cp",
-                                   "template", "image"};
+                                   "template", "image", "tunnel", "network", "secret", "route"};
     if (!known.contains(m_command)) {
         usage("unknown command '" + m_command + "'");
         return;
@@ -257,6 +193,14 @@ void VivCli::dispatch() {
         cmdTemplate();
     else if (m_command == "image")
         cmdImage();
+    else if (m_command == "tunnel")
+        cmdTunnel();
+    else if (m_command == "network")
+        cmdNetwork();
+    else if (m_command == "secret")
+        cmdSecret();
+    else if (m_command == "route")
+        cmdRoute();
 }
 
 void VivCli::cmdCreate(bool thenRun) {
@@ -524,15 +468,51 @@ void VivCli::cmdImage() {
 }
 
 // `viv image pull REF`: one line per layer, redrawn in place on a terminal; on a pipe, a line
-// each time a layer changes state.
+// each time a layer changes state. Ctrl+C (SIGINT) cancels the pull on the service (which
+// would otherwise finish it) and exits 130 once the service confirms; a second one exits at
+// once.
 void VivCli::cmdImagePull(const QString& ref, bool insecure) {
     const bool tty = Terminal::isTerminal(STDERR_FILENO);
     auto drawn = std::make_shared<int>(0); // lines drawn last time (terminal)
     auto states = std::make_shared<QHash<QString, QString>>();
     auto lastMessage = std::make_shared<QString>();
+    auto interrupted = std::make_shared<bool>(false);
+    static int sigintPipe[2] = {-1, -1}; // the handler's end, the event loop's end
+    if (sigintPipe[0] < 0 &&
+        ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sigintPipe) == 0) {
+        struct sigaction sa {};
+        sa.sa_handler = [](int) {
+            const char c = 1;
+            (void)!::write(sigintPipe[0], &c, 1);
+        };
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESTART;
+        ::sigaction(SIGINT, &sa, nullptr);
+        auto* notifier = new QSocketNotifier(sigintPipe[1], QSocketNotifier::Read, this);
+        connect(notifier, &QSocketNotifier::activated, this, [this, ref, interrupted] {
+            char buf[16];
+            while (::read(sigintPipe[1], buf, sizeof buf) > 0) {
+            }
+            if (*interrupted) {
+                err("viv: interrupted");
+                return finish(128 + SIGINT);
+            }
+            *interrupted = true;
+            err("viv: cancelling the pull of " + ref + " (Ctrl+C again to quit at once)");
+            m_client.request("image.pull.cancel", {{"ref", ref}}, [this](Result<QJsonObject> r) {
+                // not_pulling: it ended meanwhile, and the pull's own answer says how.
+                if (!r && r.error().code != "not_pulling")
+                    failWith(r.error());
+            });
+        });
+    }
     m_client.request(
         "image.pull", {{"ref", ref}, {"insecure", insecure}},
-        [this, ref](Result<QJsonObject> r) {
+        [this, ref, interrupted](Result<QJsonObject> r) {
+            if (!r && *interrupted && r.error().code == "cancelled") {
+                err("viv: " + r.error().message);
+                return finish(128 + SIGINT);
+            }
             if (!r)
                 return failWith(r.error());
             const QJsonObject image = r->value("image").toObject();
@@ -585,8 +565,8 @@ void VivCli::cmdImagePull(const QString& ref, bool insecure) {
 void VivCli::cmdTemplate() {
     const Parsed p = parse(m_args,
                            {"--from", "--image", "--vcpus", "--memory", "--disk", "-e", "--env", "-w",
-                            "--workdir", "-u", "--user", "--unset-env"},
-                           {"--json"});
+                            "--workdir", "-u", "--user", "--unset-env", "--egress", "--allow", "--route"},
+                           {"--json", "--no-allow", "--no-route"});
     if (!p.error.isEmpty())
         return usage(p.error);
     const QString verb = p.positional.value(0);
@@ -624,14 +604,19 @@ void VivCli::cmdTemplate() {
         return usage("viv template ls | show NAME | create NAME [--from T] [OPTIONS] | edit NAME "
                      "OPTIONS | rm NAME");
     const bool changes = verb == "create" || verb == "edit";
-    if (!changes && !p.values.isEmpty())
+    // --no-allow and --no-route travel with the values (an empty list: "clear it").
+    QMap<QString, QStringList> values = p.values;
+    for (const char* clear : {"--no-allow", "--no-route"})
+        if (p.flags.contains(clear))
+            values.insert(clear, {});
+    if (!changes && !values.isEmpty())
         return usage("viv template " + verb + " takes only a template name");
-    if (verb == "edit" && p.values.contains("--from"))
+    if (verb == "edit" && values.contains("--from"))
         return usage("--from is for viv template create");
-    if (verb == "edit" && p.values.isEmpty())
+    if (verb == "edit" && values.isEmpty())
         return usage("viv template edit " + name + " needs something to change, e.g. --memory 1024");
     if (changes)
-        return cmdTemplateChange(verb, name, p.values);
+        return cmdTemplateChange(verb, name, values);
     if (verb == "rm") {
         m_client.request("template.remove", {{"name", name}}, [this, name](Result<QJsonObject> r) {
             if (!r)
@@ -667,6 +652,16 @@ void VivCli::cmdTemplate() {
         for (auto it = env.begin(); it != env.end(); ++it)
             vars << it.key() + "=" + it.value().toString();
         line("env", vars.isEmpty() ? QString("(none)") : vars.join("\n" + QString(13, ' ')));
+        const QJsonObject network = t.value("network").toObject();
+        auto list = [](const QJsonValue& v) {
+            QStringList items;
+            for (const QJsonValue& i : v.toArray())
+                items << i.toString();
+            return items.isEmpty() ? QString("(none)") : items.join(", ");
+        };
+        line("egress", network.value("egress").toString("none"));
+        line("allow", list(network.value("allow")));
+        line("routes", list(network.value("routes")));
         finish(0);
     });
 }
@@ -700,6 +695,26 @@ void VivCli::cmdTemplateChange(const QString& verb, const QString& name, const Q
         set.insert(kv.left(kv.indexOf('=')), kv.mid(kv.indexOf('=') + 1));
     }
     const QStringList unset = v.value("--unset-env");
+    if (v.contains("--egress") && !QStringList{"none", "proxy", "open"}.contains(v.value("--egress").last()))
+        return usage("--egress takes none, proxy or open");
+    // The network settings the template gets: --egress replaces the mode, --allow and --route
+    // add to the lists it has (edit) or copies (create --from), --no-allow/--no-route empty them.
+    const bool network = v.contains("--egress") || v.contains("--allow") || v.contains("--route") ||
+                         v.contains("--no-allow") || v.contains("--no-route");
+    auto withNetwork = [v](QJsonObject request, const QJsonObject& base) {
+        auto merged = [&](const char* key, const char* add, const char* clear) {
+            QJsonArray list = v.contains(clear) ? QJsonArray() : base.value(key).toArray();
+            for (const QString& item : v.value(add))
+                if (!list.contains(item))
+                    list.append(item);
+            return list;
+        };
+        request["network"] = QJsonObject{
+            {"egress", v.contains("--egress") ? v.value("--egress").last() : base.value("egress").toString("none")},
+            {"allow", merged("allow", "--allow", "--no-allow")},
+            {"routes", merged("routes", "--route", "--no-route")}};
+        return request;
+    };
     auto send = [this, verb, name, create](QJsonObject request) {
         m_client.request(create ? "template.create" : "template.update", request,
                          [this, name, create](Result<QJsonObject> r) {
@@ -710,26 +725,31 @@ void VivCli::cmdTemplateChange(const QString& verb, const QString& name, const Q
                              finish(0);
                          });
     };
-    if (set.isEmpty() && unset.isEmpty())
+    const bool envChanges = !set.isEmpty() || !unset.isEmpty();
+    if (!envChanges && !network)
         return send(body);
-    // The API replaces env as a whole: -e and --unset-env change the environment the
-    // template has (edit) or copies (create --from).
+    // The API replaces env and network as a whole: -e and --unset-env change the environment
+    // the template has (edit) or copies (create --from); the network options likewise.
     const QString base = create ? body.value("from").toString() : name;
-    auto withEnv = [body, set, unset, send](const QJsonObject& env) mutable {
-        QJsonObject merged = env;
-        for (auto it = set.begin(); it != set.end(); ++it)
-            merged[it.key()] = it.value();
-        for (const QString& key : unset)
-            merged.remove(key);
-        body["env"] = merged;
+    auto withBase = [body, set, unset, send, envChanges, network, withNetwork](const QJsonObject& from) mutable {
+        if (envChanges) {
+            QJsonObject merged = from.value("env").toObject();
+            for (auto it = set.begin(); it != set.end(); ++it)
+                merged[it.key()] = it.value();
+            for (const QString& key : unset)
+                merged.remove(key);
+            body["env"] = merged;
+        }
+        if (network)
+            body = withNetwork(body, from.value("network").toObject());
         send(body);
     };
     if (base.isEmpty())
-        return withEnv({});
-    m_client.request("template.get", {{"name", base}}, [this, withEnv](Result<QJsonObject> r) mutable {
+        return withBase({});
+    m_client.request("template.get", {{"name", base}}, [this, withBase](Result<QJsonObject> r) mutable {
         if (!r)
             return failWith(r.error());
-        withEnv(r->value("template").toObject().value("env").toObject());
+        withBase(r->value("template").toObject());
     });
 }
 

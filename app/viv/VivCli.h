@@ -53,6 +53,10 @@ private:
     void cmdImage(); // image ls | pull | rm | login
     void cmdImagePull(const QString& ref, bool insecure);
     void cmdTemplate();
+    void cmdTunnel();  // VivCliNetwork.cpp
+    void cmdNetwork(); // VivCliNetwork.cpp
+    void cmdSecret();  // VivCliSecrets.cpp
+    void cmdRoute();   // VivCliSecrets.cpp
     void cmdTemplateChange(const QString& verb, const QString& name, const QMap<QString, QStringList>& values);
     void upload(const QString& local, const QString& sandbox, QString remote);
     void download(const QString& sandbox, const QString& remote, QString local);

@@ -4,6 +4,7 @@
 #include "Log.h"
 #include "RunFollower.h"
 #include "SandboxManager.h"
+#include "SandboxNetwork.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -61,6 +62,15 @@ ApiSession::ApiSession(QWebSocket* socket, SandboxManager* manager, TokenStore* 
     });
     connect(&manager->stats(), &StatsSampler::sampled, this,
             [this](const QList<SandboxStats>& all) { sendStats(all); });
+    connect(manager, &SandboxManager::tunnelsChanged, this, [this](Sandbox* s) {
+        sandboxEvent("tunnel.changed", s->id(),
+                     {{"sandbox", s->id()}, {"tunnels", s->network()->tunnels()}});
+    });
+    connect(manager, &SandboxManager::networkLogged, this,
+            [this](Sandbox* s, const QJsonObject& entry) {
+                if (hasRoom()) // a busy connection skips log lines; network.log has them all
+                    sandboxEvent("network.request", s->id(), {{"sandbox", s->id()}, {"entry", entry}});
+            });
     connect(manager, &SandboxManager::fileWritten, this,
             [this](Sandbox* s, const QString& path, qint64 size) {
                 sandboxEvent("file.written", s->id(),
@@ -82,6 +92,8 @@ ApiSession::ApiSession(QWebSocket* socket, SandboxManager* manager, TokenStore* 
                     list.append(p.toJson());
                 event("template.problems", {{"problems", list}});
             });
+
+    connectCredentialEvents();
 
     QJsonObject hello{{"type", "hello"},
                       {"version", api::kVersion},
@@ -211,6 +223,7 @@ void ApiSession::onText(const QString& message) {
         {"sandbox.list", &ApiSession::handleList},
         {"image.list", &ApiSession::handleImageList},
         {"image.pull", &ApiSession::handleImagePull},
+        {"image.pull.cancel", &ApiSession::handleImagePullCancel},
         {"image.remove", &ApiSession::handleImageRemove},
         {"image.login", &ApiSession::handleImageLogin},
         {"sandbox.create", &ApiSession::handleCreate},
@@ -237,6 +250,17 @@ void ApiSession::onText(const QString& message) {
         {"template.create", &ApiSession::handleTemplateChange},
         {"template.update", &ApiSession::handleTemplateChange},
         {"template.remove", &ApiSession::handleTemplateRemove},
+        {"tunnel.open", &ApiSession::handleTunnelOpen},
+        {"tunnel.list", &ApiSession::handleTunnelList},
+        {"tunnel.close", &ApiSession::handleTunnelClose},
+        {"network.log", &ApiSession::handleNetworkLog},
+        {"secret.set", &ApiSession::handleSecretSet},
+        {"secret.list", &ApiSession::handleSecretList},
+        {"secret.remove", &ApiSession::handleSecretRemove},
+        {"route.add", &ApiSession::handleRouteChange},
+        {"route.update", &ApiSession::handleRouteChange},
+        {"route.list", &ApiSession::handleRouteList},
+        {"route.remove", &ApiSession::handleRouteRemove},
         {"token.create", &ApiSession::handleTokenCreate},
         {"token.list", &ApiSession::handleTokenList},
         {"token.revoke", &ApiSession::handleTokenRevoke},

@@ -89,6 +89,18 @@ private:
     void handleTemplateGet(qint64 id, const QJsonObject& request);
     void handleTemplateChange(qint64 id, const QJsonObject& request); // create, update
     void handleTemplateRemove(qint64 id, const QJsonObject& request);
+    void handleTunnelOpen(qint64 id, const QJsonObject& request);
+    void handleTunnelList(qint64 id, const QJsonObject& request);
+    void handleTunnelClose(qint64 id, const QJsonObject& request);
+    void handleNetworkLog(qint64 id, const QJsonObject& request);
+    // Secrets and routes (ApiSessionSecrets.cpp).
+    void connectCredentialEvents();
+    void handleSecretSet(qint64 id, const QJsonObject& request);
+    void handleSecretList(qint64 id, const QJsonObject& request);
+    void handleSecretRemove(qint64 id, const QJsonObject& request);
+    void handleRouteChange(qint64 id, const QJsonObject& request); // add, update
+    void handleRouteList(qint64 id, const QJsonObject& request);
+    void handleRouteRemove(qint64 id, const QJsonObject& request);
     void handleTokenCreate(qint64 id, const QJsonObject& request);
     void handleTokenList(qint64 id, const QJsonObject& request);
     void handleTokenRevoke(qint64 id, const QJsonObject& request);

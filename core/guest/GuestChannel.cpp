@@ -77,7 +77,9 @@ void GuestChannel::pump(quint32 stream) {
         o.inFlight += n;
     }
     if (o.pending.isEmpty() && o.closeAfter) {
-        send(o.type == FrameType::FileData ? FrameType::FileEnd : FrameType::Stdin, stream, {});
+        // The end of a direction: FileEnd after file data, an empty frame of the same type
+        // after stdin and TCP data.
+        send(o.type == FrameType::FileData ? FrameType::FileEnd : o.type, stream, {});
         o.closeAfter = false;
     }
     if (o.pending.isEmpty())
@@ -131,6 +133,7 @@ void GuestChannel::dispatch(protocol::Frame frame) {
     case FrameType::Exec: case FrameType::Stdin: case FrameType::Resize:
     case FrameType::Signal: case FrameType::FileWrite: case FrameType::FileRead:
     case FrameType::FileStat: case FrameType::FileList: case FrameType::FileRemove:
+    case FrameType::NetConfig: case FrameType::TcpConnect:
         emit protocolError(QString("guest sent a host-only frame (%1)")
                                .arg(QString::fromLatin1(protocol::frameTypeName(frame.type))));
         return;

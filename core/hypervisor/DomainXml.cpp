@@ -2,16 +2,29 @@
 
 #include "GuestProtocol.h"
 
+#include <QCryptographicHash>
+
 namespace vivarium {
 
 QString xmlEscape(const QString& text) {
     return text.toHtmlEscaped();
 }
 
+QString macAddressFor(const QString& name) {
+    const QByteArray h = QCryptographicHash::hash(name.toUtf8(), QCryptographicHash::Sha256);
+    return QString("52:54:00:%1:%2:%3")
+        .arg(uchar(h[0]), 2, 16, QChar('0'))
+        .arg(uchar(h[1]), 2, 16, QChar('0'))
+        .arg(uchar(h[2]), 2, 16, QChar('0'));
+}
+
 QString domainXml(const DomainSpec& s) {
     const bool kvm = s.accelerator == Accelerator::Kvm;
     QString x;
-    x += QString("<domain type='%1'>\n").arg(kvm ? "kvm" : "qemu");
+    // The qemu namespace is declared only when used, so every other domain stays as it was.
+    x += QString("<domain type='%1'%2>\n")
+             .arg(kvm ? "kvm" : "qemu",
+                  s.userNetwork ? " xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'" : "");
     x += QString("  <name>%1</name>\n").arg(xmlEscape(s.name));
     if (!s.uuid.isEmpty())
         x += QString("  <uuid>%1</uuid>\n").arg(xmlEscape(s.uuid));
@@ -66,6 +79,19 @@ QString domainXml(const DomainSpec& s) {
                      "    <label>+%1:+%2</label>\n  </seclabel>\n")
                  .arg(s.dacOwner->first)
                  .arg(s.dacOwner->second);
+    if (s.userNetwork) {
+        // Appended after libvirt's own devices, so the NIC takes the next free virtio-mmio
+        // transport (microvm has 24 here) and the disk stays /dev/vda. No restrict=on: that
+        // would cut the outside off too; QEMU 7.2 has no switch that hides only the host
+        // (10.0.2.2 reaches the host's loopback), see docs/egress.md.
+        x += "  <qemu:commandline>\n";
+        x += "    <qemu:arg value='-netdev'/>\n";
+        x += "    <qemu:arg value='user,id=vivnet0,ipv6=off'/>\n";
+        x += "    <qemu:arg value='-device'/>\n";
+        x += QString("    <qemu:arg value='virtio-net-device,netdev=vivnet0,mac=%1'/>\n")
+                 .arg(macAddressFor(s.name));
+        x += "  </qemu:commandline>\n";
+    }
     x += "</domain>\n";
     return x;
 }

@@ -629,6 +629,8 @@ void EgressConnection::onUpstreamReady() {
     if (m_state != State::Connecting || m_upReady)
         return;
     m_upReady = true;
+    // A body or a tunnelled write that follows its head must not wait for a delayed ACK.
+    m_up->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     if (m_kind == Kind::Connect)
         beginTunnel();
     else

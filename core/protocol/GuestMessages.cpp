@@ -131,8 +131,11 @@ std::string toJson(const Hello& m) {
 }
 
 std::string toJson(const ExecRequest& m) {
-    return dumpJson(json{{"argv", m.argv}, {"env", m.env},   {"cwd", m.cwd},  {"user", m.user},
-                         {"pty", m.pty},   {"rows", m.rows}, {"cols", m.cols}});
+    json j{{"argv", m.argv}, {"env", m.env},   {"cwd", m.cwd},  {"user", m.user},
+           {"pty", m.pty},   {"rows", m.rows}, {"cols", m.cols}};
+    if (m.createCwd)
+        j["create_cwd"] = true;
+    return dumpJson(j);
 }
 
 std::string toJson(const ExitStatus& m) {
@@ -247,7 +250,7 @@ Parsed<ExecRequest> parseExecRequest(std::string_view text) {
     }
     if (!field(*j, "cwd", m.cwd, e) || !field(*j, "user", m.user, e) ||
         !field(*j, "pty", m.pty, e) || !field(*j, "rows", m.rows, e) ||
-        !field(*j, "cols", m.cols, e))
+        !field(*j, "cols", m.cols, e) || !field(*j, "create_cwd", m.createCwd, e))
         return fail<ExecRequest>(e);
     if (m.cwd.size() > kMaxPath)
         return fail<ExecRequest>("field 'cwd' is too long");
@@ -417,6 +420,34 @@ std::optional<std::string> parseShutdown(std::string_view text) {
     if (!a || (*a != "poweroff" && *a != "reboot"))
         return std::nullopt;
     return a;
+}
+std::string portJson(std::uint16_t port) { return dumpJson(json{{"port", port}}); }
+std::optional<std::uint16_t> parsePort(std::string_view text) {
+    auto p = single<std::uint16_t>(text, "port");
+    if (!p || *p == 0)
+        return std::nullopt;
+    return p;
+}
+std::string netConfigJson(std::uint16_t proxyPort) {
+    return dumpJson(json{{"proxy_port", proxyPort}});
+}
+std::optional<std::uint16_t> parseNetConfig(std::string_view text) {
+    return single<std::uint16_t>(text, "proxy_port");
+}
+std::string toJson(const TcpAccepted& m) {
+    return dumpJson(json{{"listener", m.listener}, {"port", m.port}});
+}
+Parsed<TcpAccepted> parseTcpAccepted(std::string_view text) {
+    std::string e;
+    auto j = parseObject(text, e);
+    if (!j)
+        return fail<TcpAccepted>(e);
+    TcpAccepted m;
+    if (!field(*j, "listener", m.listener, e, true) || !field(*j, "port", m.port, e, true))
+        return fail<TcpAccepted>(e);
+    if (m.listener != "egress")
+        return fail<TcpAccepted>("unknown listener \"" + m.listener.substr(0, 32) + "\"");
+    return {m, {}};
 }
 
 } // namespace vivarium::protocol

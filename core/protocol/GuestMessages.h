@@ -25,6 +25,9 @@ struct ExecRequest {
     std::vector<std::string> argv;
     std::map<std::string, std::string> env; // added to the agent's default environment
     std::string cwd;                        // empty: the user's home, else /
+    // Create `cwd` (and missing parents, owned by the user) when it does not exist: the host
+    // sets it for a template's working directory, as a container runtime creates WORKDIR.
+    bool createCwd = false;
     std::string user;                       // empty: root; a name or a numeric uid
     bool pty = false;
     std::uint16_t rows = 24;
@@ -134,6 +137,18 @@ std::string nonceJson(std::uint64_t nonce);
 std::optional<std::uint64_t> parseNonce(std::string_view json);
 std::string shutdownJson(std::string_view action);
 std::optional<std::string> parseShutdown(std::string_view json);
+// TCP streams: {"port"} of TcpConnect (1..65535), {"proxy_port"} of NetConfig (0: no
+// listener), and TcpAccepted's {"listener": "egress", "port"} (the listener's port).
+std::string portJson(std::uint16_t port);
+std::optional<std::uint16_t> parsePort(std::string_view json);
+std::string netConfigJson(std::uint16_t proxyPort);
+std::optional<std::uint16_t> parseNetConfig(std::string_view json);
+struct TcpAccepted {
+    std::string listener; // "egress"
+    std::uint16_t port = 0;
+};
+std::string toJson(const TcpAccepted& m);
+Parsed<TcpAccepted> parseTcpAccepted(std::string_view json);
 
 // Bounds the agent enforces on an ExecRequest (and the host before sending one).
 inline constexpr std::size_t kMaxArgs = 4096;

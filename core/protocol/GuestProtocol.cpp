@@ -29,6 +29,8 @@ bool isKnownFrameType(std::uint8_t type) {
     switch (FrameType(type)) {
     case FrameType::Hello: case FrameType::Sync: case FrameType::SyncAck:
     case FrameType::Shutdown: case FrameType::Ping: case FrameType::Pong: case FrameType::Log:
+    case FrameType::NetConfig: case FrameType::TcpConnect: case FrameType::TcpConnected:
+    case FrameType::TcpAccepted: case FrameType::TcpData:
     case FrameType::Exec: case FrameType::Started: case FrameType::Stdin:
     case FrameType::Stdout: case FrameType::Stderr: case FrameType::Resize:
     case FrameType::Signal: case FrameType::Exit: case FrameType::Window:
@@ -50,6 +52,11 @@ std::string_view frameTypeName(FrameType type) {
     case FrameType::Ping: return "ping";
     case FrameType::Pong: return "pong";
     case FrameType::Log: return "log";
+    case FrameType::NetConfig: return "net-config";
+    case FrameType::TcpConnect: return "tcp-connect";
+    case FrameType::TcpConnected: return "tcp-connected";
+    case FrameType::TcpAccepted: return "tcp-accepted";
+    case FrameType::TcpData: return "tcp-data";
     case FrameType::Exec: return "exec";
     case FrameType::Started: return "started";
     case FrameType::Stdin: return "stdin";
@@ -76,7 +83,7 @@ std::string_view frameTypeName(FrameType type) {
 bool hasJsonPayload(FrameType type) {
     switch (type) {
     case FrameType::Stdin: case FrameType::Stdout: case FrameType::Stderr:
-    case FrameType::FileData: case FrameType::FileEnd:
+    case FrameType::FileData: case FrameType::FileEnd: case FrameType::TcpData:
         return false;
     default:
         return true;
@@ -115,7 +122,7 @@ DecodeResult decodeFrame(std::span<const std::uint8_t> input) {
     const bool controlOnly = type == FrameType::Hello || type == FrameType::Sync ||
                              type == FrameType::SyncAck || type == FrameType::Shutdown ||
                              type == FrameType::Ping || type == FrameType::Pong ||
-                             type == FrameType::Log;
+                             type == FrameType::Log || type == FrameType::NetConfig;
     // Error is the one type legal on every stream (a malformed control frame is answered
     // with an Error on stream 0).
     if (controlOnly && stream != kControlStream)

@@ -24,10 +24,15 @@ inline constexpr std::size_t kHeaderSize = 12;
 inline constexpr std::size_t kMaxPayload = 256 * 1024;
 // Size the sender uses to chunk stream data.
 inline constexpr std::size_t kDataChunk = 64 * 1024;
-// Stream 0 is the control stream; exec and file streams are numbered by the host, 1..kMaxStream.
+// Stream 0 is the control stream. Exec, file and tunnel streams are numbered by the host,
+// 1..kGuestStreamBase-1; streams the guest opens (connections accepted by the agent's egress
+// listener) are numbered by the agent, kGuestStreamBase..kMaxStream, so neither side can
+// pick an id the other uses.
 inline constexpr std::uint32_t kControlStream = 0;
+inline constexpr std::uint32_t kGuestStreamBase = 0x60000000;
 inline constexpr std::uint32_t kMaxStream = 0x7fffffff;
-// Host-to-guest bytes (stdin, file upload) a stream may have unacknowledged in flight.
+// Bytes a stream may have unacknowledged in flight: host→guest for stdin and file uploads,
+// and in both directions for TCP streams (each side answers consumed bytes with Window).
 inline constexpr std::uint32_t kStreamWindow = 1024 * 1024;
 // Name of the virtio-serial port the agent opens (seen under /sys/class/virtio-ports/*/name).
 inline constexpr std::string_view kPortName = "dev.vivarium.agent.0";
@@ -41,6 +46,7 @@ enum class FrameType : std::uint8_t {
     Ping = 5,     // host→guest {nonce}
     Pong = 6,     // guest→host {nonce}
     Log = 7,      // guest→host {level, message}: agent diagnostics
+    NetConfig = 8, // host→guest {proxy_port}: the agent's egress listener (0: none)
     // exec streams
     Exec = 16,    // host→guest ExecRequest; opens the stream
     Started = 17, // guest→host {pid}
@@ -50,7 +56,8 @@ enum class FrameType : std::uint8_t {
     Resize = 21,  // host→guest {rows, cols}
     Signal = 22,  // host→guest {signal}
     Exit = 23,    // guest→host {code, signal, core}; closes the stream
-    Window = 24,  // guest→host {bytes}: this many host→guest bytes of the stream were consumed
+    Window = 24,  // {bytes}: this many bytes the other side sent on the stream were consumed
+                  // (guest→host on exec and file streams; both directions on TCP streams)
     // file streams
     FileWrite = 32,   // host→guest {path, mode, append}; then FileData…, FileEnd
     FileRead = 33,    // host→guest {path}; guest answers FileInfo, FileData…, FileEnd
@@ -61,6 +68,12 @@ enum class FrameType : std::uint8_t {
     FileList = 38,    // host→guest {path}; guest answers FileEntries… (at least one), FileEnd
     FileEntries = 39, // guest→host {entries:[{name, type, size, mode, mtime, uid, gid, target?}]}
     FileRemove = 40,  // host→guest {path, recursive}; guest answers FileEnd once removed
+    // TCP streams: a connection carried over the channel (tunnels, egress)
+    TcpConnect = 64,   // host→guest {port}: connect to the guest's 127.0.0.1:port; opens the stream
+    TcpConnected = 65, // guest→host {}: the connection is up
+    TcpAccepted = 66,  // guest→host {listener, port}: the agent accepted a connection on its
+                       // egress listener; opens a guest-numbered stream
+    TcpData = 67,      // raw bytes, either direction; an empty payload ends that direction (FIN)
     // either direction on any stream: the stream failed and is closed
     Error = 48, // {code, message}
 };

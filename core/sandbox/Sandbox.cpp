@@ -2,11 +2,13 @@
 
 #include "Log.h"
 #include "SandboxManager.h"
+#include "SandboxNetwork.h"
 
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QMetaMethod>
 #include <QSaveFile>
 
 #include <limits>
@@ -37,6 +39,14 @@ QJsonObject SandboxConfig::toJson() const {
         o["workdir"] = workdir;
     if (!user.isEmpty())
         o["user"] = user;
+    if (!network.isEmpty())
+        o["network"] = network;
+    if (!placeholders.isEmpty()) {
+        QJsonObject p;
+        for (auto it = placeholders.begin(); it != placeholders.end(); ++it)
+            p[it.key()] = it.value();
+        o["placeholders"] = p;
+    }
     return o;
 }
 
@@ -55,6 +65,10 @@ Result<SandboxConfig> SandboxConfig::fromJson(const QJsonObject& o) {
         c.env.insert(it.key(), it.value().toString());
     c.workdir = o.value("workdir").toString();
     c.user = o.value("user").toString();
+    c.network = o.value("network").toObject();
+    const QJsonObject placeholders = o.value("placeholders").toObject();
+    for (auto it = placeholders.begin(); it != placeholders.end(); ++it)
+        c.placeholders.insert(it.key(), it.value().toString());
     c.created = QDateTime::fromString(o.value("created").toString(), Qt::ISODateWithMs);
     c.nextSeq = quint32(o.value("next_seq").toInteger(1));
     if (c.id.isEmpty() || c.image.isEmpty())
@@ -109,7 +123,10 @@ Sandbox::Sandbox(SandboxConfig config, QString dir, SandboxManager* manager)
     connect(&m_channel, &GuestChannel::windowCredited, this, [this](quint32 stream, qint64 bytes) {
         if (FileStream* f = m_files.value(stream))
             emit f->credit(bytes);
+        else if (GuestSocket* g = m_sockets.value(stream))
+            g->onCredit(bytes);
     });
+    m_network = new SandboxNetwork(this);
 }
 
 Sandbox::~Sandbox() = default;
@@ -118,6 +135,7 @@ QJsonObject Sandbox::toJson() const {
     QJsonObject o = m_config.toJson();
     o.remove("next_seq");
     o.remove("uuid");
+    o.remove("placeholders");
     o["state"] = stateName(m_state);
     o["runs"] = int(m_runs.size());
     if (!m_lastError.isEmpty())
@@ -287,6 +305,9 @@ void Sandbox::onHello(const protocol::Hello& hello, bool resync) {
                     hello.streams.end())
                 r->finish(std::nullopt, 0, "lost: the run ended while vivariumd was not running");
     }
+    // Connections of the previous host are gone on both sides (the agent closed them).
+    failSockets("the connection to the sandbox was re-established");
+    sendNetConfig();
     setState(SandboxState::Ready);
     finishPending({});
 }
@@ -317,6 +338,7 @@ void Sandbox::markStopped(const QString& reason) {
         return;
     }
     failLiveRuns("lost: the sandbox stopped (" + reason + ")");
+    failSockets("the sandbox stopped (" + reason + ")");
     for (const QPointer<FileStream>& f : std::as_const(m_files))
         if (f)
             f->fail(makeError("stopped", "Sandbox " + id() + " stopped (" + reason + ")."));
@@ -345,6 +367,81 @@ void Sandbox::failLiveRuns(const QString& why) {
             r->finish(std::nullopt, 0, why);
             emit runFinished(r);
         }
+}
+
+void Sandbox::failSockets(const QString& why) {
+    const auto sockets = m_sockets.values();
+    for (const QPointer<GuestSocket>& g : sockets)
+        if (g)
+            g->fail(why);
+}
+
+quint32 Sandbox::nextHostStream() {
+    for (;;) {
+        const quint32 stream = m_nextHostStream++;
+        if (m_nextHostStream >= protocol::kGuestStreamBase)
+            m_nextHostStream = 0x40000000;
+        if (!m_files.contains(stream) && !m_sockets.contains(stream))
+            return stream;
+    }
+}
+
+Result<GuestSocket*> Sandbox::connectPort(quint16 port) {
+    if (auto s = checkVerb(id(), m_state, SandboxVerb::Exec); !s)
+        return s.error();
+    if (port == 0)
+        return makeError("bad_request", "A guest port is between 1 and 65535.");
+    if (m_sockets.size() >= kMaxGuestConnections)
+        return makeError("too_many_connections",
+                         QString("Sandbox %1 already carries %2 connections; close some first.")
+                             .arg(id())
+                             .arg(kMaxGuestConnections));
+    const quint32 stream = nextHostStream();
+    auto* socket = new GuestSocket(&m_channel, stream, false, this);
+    m_sockets.insert(stream, socket);
+    connect(socket, &QObject::destroyed, this, [this, stream] { m_sockets.remove(stream); });
+    m_channel.send(FrameType::TcpConnect, stream, QByteArray::fromStdString(protocol::portJson(port)));
+    return socket;
+}
+
+void Sandbox::setEgressPort(quint16 port) {
+    if (port == m_egressPort)
+        return;
+    m_egressPort = port;
+    if (m_state == SandboxState::Ready)
+        sendNetConfig();
+}
+
+void Sandbox::sendNetConfig() {
+    // Sent on every hello: an agent that rebooted or was re-synced listens anew.
+    m_channel.send(FrameType::NetConfig, 0,
+                   QByteArray::fromStdString(protocol::netConfigJson(m_egressPort)));
+}
+
+void Sandbox::onGuestOpened(const protocol::Frame& f) {
+    auto refuse = [&](const std::string& code, const std::string& why) {
+        m_channel.send(FrameType::Error, f.stream,
+                       QByteArray::fromStdString(protocol::toJson(protocol::StreamError{code, why})));
+    };
+    const auto accepted = protocol::parseTcpAccepted(f.payloadText());
+    if (!accepted) {
+        refuse("bad_request", "tcp-accepted: " + accepted.error);
+        return;
+    }
+    if (m_egressPort == 0 || accepted->port != m_egressPort ||
+        !isSignalConnected(QMetaMethod::fromSignal(&Sandbox::egressConnection))) {
+        refuse("egress_refused", "this sandbox has no way out (its template's egress is none)");
+        return;
+    }
+    if (m_sockets.size() >= kMaxGuestConnections) {
+        refuse("too_many_connections", "the sandbox has too many open connections");
+        return;
+    }
+    auto* socket = new GuestSocket(&m_channel, f.stream, true, this);
+    m_sockets.insert(f.stream, socket);
+    const quint32 stream = f.stream;
+    connect(socket, &QObject::destroyed, this, [this, stream] { m_sockets.remove(stream); });
+    emit egressConnection(socket);
 }
 
 Result<ExecOptions> resolveExec(const ExecOptions& request, const SandboxConfig& config,
@@ -384,12 +481,17 @@ Result<Run*> Sandbox::exec(const ExecOptions& requested) {
     protocol::ExecRequest req;
     for (const QString& a : o.argv)
         req.argv.push_back(a.toStdString());
-    // The template's defaults, then the command's own.
+    // The network's variables, the template's defaults, then the command's own.
+    for (auto it = m_networkEnv.begin(); it != m_networkEnv.end(); ++it)
+        req.env[it.key().toStdString()] = it.value().toStdString();
     for (auto it = m_config.env.begin(); it != m_config.env.end(); ++it)
         req.env[it.key().toStdString()] = it.value().toStdString();
     for (auto it = o.env.begin(); it != o.env.end(); ++it)
         req.env[it.key().toStdString()] = it.value().toStdString();
     req.cwd = (o.cwd.isEmpty() ? m_config.workdir : o.cwd).toStdString();
+    // The template's working directory is made when missing (as a container's WORKDIR); a
+    // directory the command names itself must exist.
+    req.createCwd = requested.cwd.isEmpty() && !m_config.workdir.isEmpty();
     req.user = (o.user.isEmpty() ? m_config.user : o.user).toStdString();
     req.pty = o.pty;
     req.rows = quint16(std::clamp(o.rows, 1, 1000));
@@ -456,9 +558,7 @@ Result<FileStream*> Sandbox::openFile(const FileRequest& r) {
         return s.error();
     if (!r.path.startsWith('/') || r.path.size() > int(protocol::kMaxPath) || r.path.contains(QChar(0)))
         return makeError("bad_request", "A sandbox path must be absolute, e.g. /root/file.txt.");
-    const quint32 stream = m_nextFileStream++;
-    if (m_nextFileStream > protocol::kMaxStream)
-        m_nextFileStream = 0x40000000;
+    const quint32 stream = nextHostStream();
     const QString spool = m_dir + QString("/download-%1.spool").arg(stream);
     auto* file = new FileStream(r.kind, stream, r.path, spool, this);
     m_files.insert(stream, file);
@@ -529,6 +629,10 @@ void Sandbox::onStreamFrame(const protocol::Frame& f) {
             file->onFrame(f);
             if (file->finished())
                 m_channel.forgetStream(f.stream);
+        } else if (GuestSocket* socket = m_sockets.value(f.stream)) {
+            socket->onFrame(f);
+        } else if (f.type == FrameType::TcpAccepted && f.stream >= protocol::kGuestStreamBase) {
+            onGuestOpened(f);
         }
         return;
     }

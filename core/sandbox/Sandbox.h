@@ -8,6 +8,7 @@
 #include "OciManifest.h"
 #include "LibvirtConnection.h"
 #include "FileStream.h"
+#include "GuestSocket.h"
 #include "Run.h"
 #include "SandboxState.h"
 
@@ -23,6 +24,7 @@
 namespace vivarium {
 
 class SandboxManager;
+class SandboxNetwork;
 
 struct SandboxConfig {
     QString id;
@@ -38,6 +40,10 @@ struct SandboxConfig {
     QMap<QString, QString> env;
     QString workdir;
     QString user;
+    // The template's `network` object ({egress, allow, routes}) when the sandbox was made, and
+    // the placeholder each route secret has in this guest (kept so they stay the same).
+    QJsonObject network;
+    QMap<QString, QString> placeholders;
     QDateTime created;
     quint32 nextSeq = 1;
 
@@ -79,6 +85,7 @@ public:
     QString consoleLog() const { return m_dir + "/console.log"; }
     QString overlayPath() const { return m_dir + "/disk.qcow2"; }
     SandboxState state() const { return m_state; }
+    SandboxNetwork* network() const { return m_network; }
     QString lastError() const { return m_lastError; }
     QDateTime readySince() const { return m_readySince; }
     QString agentVersion() const { return m_agent; }
@@ -109,6 +116,17 @@ public:
     qint64 uploadQueued(FileStream* stream) const;
     void cancelFile(FileStream* stream, const Error& why);
 
+    // TCP connections over the guest channel (the sandbox must be ready). connectPort opens
+    // one to the guest's 127.0.0.1:port; `connected` or `finished(error)` follows. The socket
+    // belongs to the caller (delete it when finished); it fails by itself when the sandbox
+    // stops. Connections guest processes make to the egress listener (enabled with
+    // setEgressPort) arrive through egressConnection, owned by the receiver; with nobody
+    // connected to that signal they are refused.
+    Result<GuestSocket*> connectPort(quint16 port);
+    void setEgressPort(quint16 port);
+    quint16 egressPort() const { return m_egressPort; }
+    static constexpr int kMaxGuestConnections = 256;
+
     QList<Run*> runs() const;
     Run* run(quint32 seq) const { return m_runs.value(seq); }
 
@@ -118,12 +136,17 @@ public:
     void setRemoving() { setState(SandboxState::Removing); }
     void loadRuns();
     Status saveConfig() const;
+    // Environment every command gets below the template's own (egress proxy variables,
+    // route base URLs and placeholders); set by SandboxNetwork.
+    void setNetworkEnv(QMap<QString, QString> env) { m_networkEnv = std::move(env); }
+    const QMap<QString, QString>& networkEnv() const { return m_networkEnv; }
 
 signals:
     void stateChanged(vivarium::SandboxState state);
     void runStarted(vivarium::Run* run);
     void runFinished(vivarium::Run* run);
     void fileWritten(const QString& path, qint64 size);
+    void egressConnection(vivarium::GuestSocket* socket);
 
 private:
     void setState(SandboxState s, const QString& error = {});
@@ -132,6 +155,11 @@ private:
     void onHello(const protocol::Hello& hello, bool resync);
     void onStreamFrame(const protocol::Frame& frame);
     void failLiveRuns(const QString& why);
+    void failSockets(const QString& why);
+    quint32 nextHostStream();
+    void onGuestOpened(const protocol::Frame& frame);
+    void sendNetConfig();
+    friend class SandboxNetwork; // keeps placeholders in the config
     void finishPending(Status status);
 
     SandboxConfig m_config;
@@ -151,7 +179,12 @@ private:
     QList<Done> m_pending; // callers waiting for the current start/stop to settle
     QMap<quint32, Run*> m_runs;
     QHash<quint32, QPointer<FileStream>> m_files;
-    quint32 m_nextFileStream = 0x40000000; // file streams never collide with run numbers
+    QHash<quint32, QPointer<GuestSocket>> m_sockets;
+    // File and TCP streams the host opens: 0x40000000..kGuestStreamBase-1, never a run number.
+    quint32 m_nextHostStream = 0x40000000;
+    quint16 m_egressPort = 0;
+    SandboxNetwork* m_network = nullptr; // a child, made last in the constructor
+    QMap<QString, QString> m_networkEnv;
 };
 
 } // namespace vivarium

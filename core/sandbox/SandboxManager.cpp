@@ -1,5 +1,7 @@
 #include "SandboxManager.h"
+#include "SandboxNetwork.h"
 
+#include "EgressPolicy.h"
 #include "GuestKernelArgs.h"
 #include "Log.h"
 #include "Paths.h"
@@ -76,6 +78,9 @@ SandboxManager::SandboxManager(ManagerSettings settings, QObject* parent)
     rules.imageAvailable = [this](const QString& image) {
         return ImageStore::builtinImages().contains(image) || m_images.pulled().resolve(image).ok();
     };
+    m_secrets = new SecretStore(SecretStore::Options::fromEnvironment(), this);
+    m_routes = new RouteStore(Paths::configDir() + "/routes", this);
+    rules.routeExists = [this](const QString& route) { return m_routes->exists(route); };
     m_templates = new TemplateStore(Paths::configDir() + "/templates", std::move(rules), this);
     m_pool.setMaxThreadCount(4);
     m_tscKhz = hostTscKhz();
@@ -232,6 +237,11 @@ QString SandboxManager::domainXmlFor(const Sandbox& s) const {
     QString host = s.config().name;
     host.replace(QRegularExpression("[^A-Za-z0-9-]"), "-");
     cmdline << "vivarium.hostname=" + host.left(63);
+    // Egress `open`: a user-mode NIC, which the agent configures when told so.
+    const auto egress = parseEgressMode(s.config().network.value("egress").toString("none"));
+    spec.userNetwork = egress && *egress == EgressMode::Open;
+    if (spec.userNetwork)
+        cmdline << "vivarium.net=user";
     if (!m_settings.extraCmdline.isEmpty())
         cmdline << m_settings.extraCmdline;
     spec.cmdline = cmdline.join(' ');
@@ -254,6 +264,9 @@ Sandbox* SandboxManager::addSandbox(SandboxConfig config, const QString& dir) {
     connect(s, &Sandbox::runFinished, this, [this, s](Run* r) { emit runFinished(s, r); });
     connect(s, &Sandbox::fileWritten, this,
             [this, s](const QString& path, qint64 size) { emit fileWritten(s, path, size); });
+    connect(s->network(), &SandboxNetwork::tunnelsChanged, this, [this, s] { emit tunnelsChanged(s); });
+    connect(s->network(), &SandboxNetwork::logged, this,
+            [this, s](const QJsonObject& e) { emit networkLogged(s, e); });
     return s;
 }
 
@@ -308,6 +321,14 @@ void SandboxManager::create(const CreateOptions& o, Progress progress,
     }
     if (!o.image.isEmpty())
         tmpl->image = o.image; // viv create/run --image: pulled first when it is not here
+    for (const QString& route : std::as_const(tmpl->routes))
+        if (!m_routes->exists(route)) {
+            done(makeError("not_found",
+                           QString("Template '%1' uses route '%2', which does not exist. Add it "
+                                   "with: viv route add %2 --upstream URL --header 'NAME: VALUE'")
+                               .arg(tmpl->name, route)));
+            return;
+        }
     if (!o.name.isEmpty()) {
         static const QRegularExpression valid("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$");
         if (!valid.match(o.name).hasMatch()) {
@@ -362,6 +383,7 @@ void SandboxManager::create(const CreateOptions& o, Progress progress,
             config.env = tmpl.env;
             config.workdir = tmpl.workdir;
             config.user = tmpl.user;
+            config.network = tmpl.networkJson();
             config.created = QDateTime::currentDateTimeUtc();
             const QString dir = Paths::sandboxesDir() + "/" + config.id;
             const QString base = artifacts->rootfs;

@@ -7,7 +7,9 @@
 #include "DomainXml.h"
 #include "ImageStore.h"
 #include "LibvirtConnection.h"
+#include "RouteStore.h"
 #include "Sandbox.h"
+#include "SecretStore.h"
 #include "StatsSampler.h"
 #include "TemplateStore.h"
 
@@ -69,6 +71,9 @@ public:
     const StatsSampler& stats() const { return *m_stats; }
     ImageStore& images() { return m_images; }
     TemplateStore& templates() { return *m_templates; }
+    // Route secrets (keyring or private file) and credential routes (<config>/routes).
+    SecretStore& secrets() { return *m_secrets; }
+    RouteStore& routes() { return *m_routes; }
 
     QString domainXmlFor(const Sandbox& sandbox) const;
 
@@ -93,6 +98,8 @@ signals:
     void runStarted(vivarium::Sandbox* sandbox, vivarium::Run* run);
     void runFinished(vivarium::Sandbox* sandbox, vivarium::Run* run);
     void fileWritten(vivarium::Sandbox* sandbox, const QString& path, qint64 size);
+    void tunnelsChanged(vivarium::Sandbox* sandbox);
+    void networkLogged(vivarium::Sandbox* sandbox, const QJsonObject& entry);
 
 private:
     Sandbox* addSandbox(SandboxConfig config, const QString& dir);
@@ -116,6 +123,8 @@ private:
     QTimer* m_probeTimer = nullptr;
     StatsSampler* m_stats;
     TemplateStore* m_templates;
+    SecretStore* m_secrets;
+    RouteStore* m_routes;
 };
 
 } // namespace vivarium

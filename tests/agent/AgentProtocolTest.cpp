@@ -10,6 +10,8 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QLocalSocket>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
@@ -48,6 +50,10 @@ struct StreamState {
     bool malformedEntries = false;
     bool fileEnd = false;
     quint64 acked = 0; // Window bytes
+    QByteArray tcp;    // TcpData bytes
+    bool tcpConnected = false;
+    bool tcpFin = false;
+    std::optional<TcpAccepted> accepted;
     bool closed() const { return exit || error || fileEnd; }
 };
 
@@ -170,6 +176,18 @@ private:
             if (auto b = parseWindow(f.payloadText()))
                 s.acked += *b;
             break;
+        case FrameType::TcpConnected:
+            s.tcpConnected = true;
+            break;
+        case FrameType::TcpAccepted:
+            if (auto a = parseTcpAccepted(f.payloadText()))
+                s.accepted = *a;
+            break;
+        case FrameType::TcpData:
+            if (payload.isEmpty())
+                s.tcpFin = true;
+            s.tcp += payload;
+            break;
         case FrameType::Exit:
             if (auto e = parseExitStatus(f.payloadText()))
                 s.exit = *e;
@@ -248,8 +266,17 @@ private slots:
     void malformedInputDoesNotKillAgent();
     void streamInUseIsRejected();
     void shutdownEndsTestMode();
+    void tcpConnectCarriesBytesAndHalfCloses();
+    void tcpConnectToClosedPortIsRefused();
+    void tcpGuestSendsNoMoreThanTheWindow();
+    void egressListenerNumbersGuestStreams();
+    void hostCannotOpenGuestNumberedStreams();
+    void syncClosesTcpStreams();
+    void createCwdMakesTheTemplateWorkdir();
 
 private:
+    // A port nothing listens on right now (bound, read, closed).
+    static quint16 freePort();
     void connectHost(); // (re)connects m_host and consumes nothing
     StreamState& run(std::uint32_t stream, const std::string& execJson);
     // Sends a one-frame file request and waits until its stream closes.
@@ -917,6 +944,185 @@ void AgentProtocolTest::shutdownEndsTestMode() {
     QCOMPARE(m_agent->exitStatus(), QProcess::NormalExit);
     QCOMPARE(m_agent->exitCode(), 0);
     QVERIFY(!QFileInfo::exists(m_socketPath));
+}
+
+quint16 AgentProtocolTest::freePort() {
+    QTcpServer s;
+    s.listen(QHostAddress::LocalHost, 0);
+    return s.serverPort();
+}
+
+// Reads from `socket` until `bytes` have arrived (blocking: the test has no event loop here).
+static bool readAtLeast(QTcpSocket& socket, QByteArray& into, qsizetype bytes) {
+    QDeadlineTimer deadline(kTimeoutMs);
+    while (into.size() < bytes && !deadline.hasExpired()) {
+        if (socket.bytesAvailable() == 0)
+            socket.waitForReadyRead(int(qMax<qint64>(1, deadline.remainingTime())));
+        into += socket.readAll();
+    }
+    return into.size() >= bytes;
+}
+
+void AgentProtocolTest::tcpConnectCarriesBytesAndHalfCloses() {
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    m_host->send(FrameType::TcpConnect, 500, portJson(server.serverPort()));
+    QVERIFY(m_host->waitUntil([&] { return m_host->streams[500].tcpConnected; }));
+    QVERIFY(server.waitForNewConnection(kTimeoutMs));
+    std::unique_ptr<QTcpSocket> peer(server.nextPendingConnection());
+
+    m_host->send(FrameType::TcpData, 500, QByteArray("ping"));
+    QByteArray got;
+    QVERIFY(readAtLeast(*peer, got, 4));
+    QCOMPARE(got, QByteArray("ping"));
+    // What the guest socket took is credited back.
+    QVERIFY(m_host->waitUntil([&] { return m_host->streams[500].acked == 4; }));
+
+    peer->write("pong");
+    QVERIFY(peer->waitForBytesWritten(kTimeoutMs));
+    QVERIFY(m_host->waitUntil([&] { return m_host->streams[500].tcp == "pong"; }));
+
+    // The host ends its direction: the guest peer reads EOF and can still answer.
+    m_host->send(FrameType::TcpData, 500, QByteArray());
+    QVERIFY(QTest::qWaitFor([&] {
+        peer->waitForReadyRead(50);
+        return peer->state() != QAbstractSocket::ConnectedState || peer->atEnd();
+    }, kTimeoutMs));
+    peer->disconnectFromHost();
+    QVERIFY(m_host->waitUntil([&] { return m_host->streams[500].tcpFin; }));
+    QVERIFY(!m_host->streams[500].error);
+    // Both directions ended: the stream is free again.
+    m_host->streams.erase(500);
+    m_host->send(FrameType::TcpConnect, 500, portJson(server.serverPort()));
+    QVERIFY(m_host->waitUntil([&] { return m_host->streams[500].tcpConnected; }));
+    QVERIFY(!m_host->streams[500].error);
+}
+
+void AgentProtocolTest::tcpConnectToClosedPortIsRefused() {
+    m_host->send(FrameType::TcpConnect, 501, portJson(freePort()));
+    QVERIFY(m_host->waitClosed(501));
+    QCOMPARE(m_host->streams[501].error->code, std::string("connection_refused"));
+    QVERIFY(!m_host->streams[501].tcpConnected);
+    m_host->send(FrameType::TcpConnect, 502, std::string(R"({"port":0})"));
+    QVERIFY(m_host->waitClosed(502));
+    QCOMPARE(m_host->streams[502].error->code, std::string("bad_request"));
+}
+
+void AgentProtocolTest::tcpGuestSendsNoMoreThanTheWindow() {
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    m_host->send(FrameType::TcpConnect, 510, portJson(server.serverPort()));
+    QVERIFY(server.waitForNewConnection(kTimeoutMs));
+    std::unique_ptr<QTcpSocket> peer(server.nextPendingConnection());
+    const QByteArray big(3 * 1024 * 1024, 'w');
+    peer->write(big);
+    QVERIFY(m_host->waitUntil([&] {
+        peer->waitForBytesWritten(1); // no event loop here: the test socket writes when asked
+        return m_host->streams[510].tcp.size() >= qsizetype(kStreamWindow);
+    }));
+    // A ping answered means the agent has looked at everything: still no more than the window.
+    m_host->send(FrameType::Ping, 0, nonceJson(7));
+    QVERIFY(m_host->waitControl(FrameType::Pong).has_value());
+    QCOMPARE(m_host->streams[510].tcp.size(), qsizetype(kStreamWindow));
+    // Credits let the rest through, byte-exact.
+    qsizetype credited = 0;
+    QVERIFY(m_host->waitUntil([&] {
+        const qsizetype have = m_host->streams[510].tcp.size();
+        if (have > credited) {
+            m_host->send(FrameType::Window, 510, windowJson(std::uint32_t(have - credited)));
+            credited = have;
+        }
+        peer->waitForBytesWritten(1);
+        return have == big.size();
+    }));
+    QCOMPARE(m_host->streams[510].tcp, big);
+}
+
+void AgentProtocolTest::egressListenerNumbersGuestStreams() {
+    const quint16 port = freePort();
+    m_host->send(FrameType::NetConfig, 0, netConfigJson(port));
+    QTcpSocket client;
+    QVERIFY(QTest::qWaitFor([&] {
+        client.connectToHost(QHostAddress::LocalHost, port);
+        if (client.waitForConnected(100))
+            return true;
+        client.abort();
+        m_host->pumpOnce(10);
+        return false;
+    }, kTimeoutMs));
+    client.write("GET / HTTP/1.1\r\n\r\n");
+    client.flush();
+    std::uint32_t stream = 0;
+    QVERIFY(m_host->waitUntil([&] {
+        for (auto& [id, st] : m_host->streams)
+            if (st.accepted && st.tcp == "GET / HTTP/1.1\r\n\r\n")
+                stream = id;
+        return stream != 0;
+    }));
+    QVERIFY(stream >= kGuestStreamBase);
+    QCOMPARE(m_host->streams[stream].accepted->port, port);
+    m_host->send(FrameType::TcpData, stream, QByteArray("HTTP/1.1 204 No Content\r\n\r\n"));
+    m_host->send(FrameType::TcpData, stream, QByteArray());
+    QByteArray got;
+    QVERIFY(readAtLeast(client, got, 27));
+    QVERIFY(got.startsWith("HTTP/1.1 204"));
+    // A second connection gets another number.
+    QTcpSocket second;
+    second.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(second.waitForConnected(kTimeoutMs));
+    QVERIFY(m_host->waitUntil([&] {
+        int accepted = 0;
+        for (auto& [id, st] : m_host->streams)
+            accepted += st.accepted ? 1 : 0;
+        return accepted == 2;
+    }));
+    // Port 0 stops listening.
+    m_host->send(FrameType::NetConfig, 0, netConfigJson(0));
+    m_host->send(FrameType::Ping, 0, nonceJson(8));
+    QVERIFY(m_host->waitControl(FrameType::Pong).has_value());
+    QTcpSocket third;
+    third.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(!third.waitForConnected(2000) || third.state() != QAbstractSocket::ConnectedState);
+}
+
+void AgentProtocolTest::hostCannotOpenGuestNumberedStreams() {
+    m_host->send(FrameType::TcpConnect, kGuestStreamBase + 1, portJson(80));
+    QVERIFY(m_host->waitClosed(kGuestStreamBase + 1));
+    QCOMPARE(m_host->streams[kGuestStreamBase + 1].error->code, std::string("bad_stream"));
+}
+
+void AgentProtocolTest::syncClosesTcpStreams() {
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    m_host->send(FrameType::TcpConnect, 520, portJson(server.serverPort()));
+    QVERIFY(m_host->waitUntil([&] { return m_host->streams[520].tcpConnected; }));
+    QVERIFY(server.waitForNewConnection(kTimeoutMs));
+    std::unique_ptr<QTcpSocket> peer(server.nextPendingConnection());
+    // A new host knows nothing of the old one's connections: they end.
+    connectHost();
+    m_host->send(FrameType::Sync, 0, nonceJson(42));
+    QVERIFY(m_host->waitControl(FrameType::SyncAck).has_value());
+    QVERIFY(QTest::qWaitFor([&] {
+        peer->waitForReadyRead(50);
+        return peer->state() != QAbstractSocket::ConnectedState;
+    }, kTimeoutMs));
+}
+
+void AgentProtocolTest::createCwdMakesTheTemplateWorkdir() {
+    const std::string dir = m_dir->filePath("work/deep/dir").toStdString();
+    ExecRequest r;
+    r.argv = {"pwd"};
+    r.cwd = dir;
+    // Without create_cwd a missing directory is the command's error.
+    StreamState& missing = run(600, toJson(r));
+    QVERIFY(missing.error);
+    QCOMPARE(missing.error->code, std::string("exec_failed"));
+    r.createCwd = true;
+    StreamState& made = run(601, toJson(r));
+    QVERIFY(made.exit);
+    QCOMPARE(made.exit->code, 0);
+    QCOMPARE(made.out.trimmed().toStdString(), dir);
+    QVERIFY(QFileInfo(QString::fromStdString(dir)).isDir());
 }
 
 QTEST_GUILESS_MAIN(AgentProtocolTest)

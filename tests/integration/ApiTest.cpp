@@ -958,7 +958,7 @@ private slots:
         Client c(endpoint());
         QVERIFY(c.waitReady());
         QVERIFY(c.call("template.create", {{"name", "boxed"}, {"from", "tiny"}, {"memory_mib", 192},
-                                           {"disk_mib", 512}, {"workdir", "/tmp"}, {"user", "user"},
+                                           {"disk_mib", 512}, {"workdir", "/srv/project"}, {"user", "user"},
                                            {"env", QJsonObject{{"GREETING", "hello from the template"}}}}));
         const VivResult made = m_service->viv({"create", "--template", "boxed", "--name", "boxed1"});
         QVERIFY2(made.code == 0, made.err.constData());
@@ -968,7 +968,10 @@ private slots:
         VivResult r = m_service->viv({"exec", id, "--", "sh", "-c", probe});
         QVERIFY2(r.code == 0, r.err.constData());
         const QList<QByteArray> lines = r.out.trimmed().split('\n');
-        QCOMPARE(lines.value(0), QByteArray("hello from the template|/tmp|user|/home/user"));
+        // The template's working directory did not exist in the image: made, owned by its user.
+        QCOMPARE(lines.value(0), QByteArray("hello from the template|/srv/project|user|/home/user"));
+        r = m_service->viv({"exec", id, "--", "stat", "-c", "%U %a", "/srv/project"});
+        QCOMPARE(r.out, QByteArray("user 755\n"));
         // The filesystem grew into the 512 MiB disk (the image is 256 MiB).
         const QList<QByteArray> df = lines.value(1).simplified().split(' ');
         QVERIFY2(df.value(1).toInt() > 400, lines.value(1).constData());

@@ -43,6 +43,21 @@ QProcess* ServiceFixture::startViv(const QStringList& args, QObject* parent) con
     return p;
 }
 
+VivResult ServiceFixture::vivServing(const QStringList& args, int timeoutMs) const {
+    std::unique_ptr<QProcess> p(startViv(args, nullptr));
+    VivResult v;
+    if (!QTest::qWaitFor([&] { return p->state() == QProcess::NotRunning; }, timeoutMs)) {
+        v.err = "viv did not finish: " + args.join(' ').toUtf8();
+        p->kill();
+        p->waitForFinished();
+        return v;
+    }
+    v.code = p->exitStatus() == QProcess::NormalExit ? p->exitCode() : -1;
+    v.out = p->readAllStandardOutput();
+    v.err = p->readAllStandardError();
+    return v;
+}
+
 VivResult ServiceFixture::viv(const QStringList& args, const QByteArray& stdinData, int timeoutMs,
                               const QStringList& extraEnv) const {
     QProcess p;

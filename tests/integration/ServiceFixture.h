@@ -42,6 +42,9 @@ public:
 
     VivResult viv(const QStringList& args, const QByteArray& stdinData = {},
                   int timeoutMs = 180000, const QStringList& extraEnv = {}) const;
+    // `viv` with this thread's event loop turning meanwhile: for tests whose own servers (an
+    // HttpResponder) must answer while the command runs.
+    VivResult vivServing(const QStringList& args, int timeoutMs = 180000) const;
     // Starts `viv` and returns the running process (for live and concurrent tests).
     QProcess* startViv(const QStringList& args, QObject* parent) const;
 

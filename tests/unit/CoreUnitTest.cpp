@@ -7,6 +7,7 @@
 #include "SandboxStats.h"
 
 #include <QFile>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -73,6 +74,49 @@ private slots:
         QVERIFY(!kvm.contains("tb-cache"));
         QVERIFY(!kvm.contains("seclabel"));
         QVERIFY(kvm.contains("host-passthrough"));
+        // No NIC, and no QEMU arguments, unless asked for.
+        QVERIFY(!kvm.contains("qemu:"));
+        QVERIFY(!kvm.contains("netdev"));
+    }
+
+    void domainXmlWithUserNetworkMatchesGolden() {
+        // Egress `open`: the same domain plus a slirp netdev and a virtio-mmio NIC passed as
+        // QEMU arguments (libvirt 9.0 refuses <interface> on microvm).
+        DomainSpec s;
+        s.name = "vivarium-0123abcd";
+        s.kernel = "/cache/kernel/vmlinuz";
+        s.initrd = "/cache/kernel/initramfs.cpio.gz";
+        s.cmdline = "console=ttyS0 quiet panic=-1 vivarium.hostname=net vivarium.net=user";
+        s.diskPath = "/data/sandboxes/0123abcd/disk.qcow2";
+        s.channelPath = "/data/sandboxes/0123abcd/agent.sock";
+        s.consoleLog = "/data/sandboxes/0123abcd/console.log";
+        s.userNetwork = true;
+        QFile golden(QFINDTESTDATA("../data/domain-tcg-usernet.xml"));
+        if (qEnvironmentVariableIsSet("VIVARIUM_UPDATE_GOLDEN")) {
+            QVERIFY(golden.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            golden.write(domainXml(s).toUtf8());
+            golden.close();
+        }
+        QVERIFY(golden.open(QIODevice::ReadOnly));
+        const QString xml = domainXml(s);
+        QCOMPARE(xml, QString::fromUtf8(golden.readAll()));
+
+        // The only differences from the same spec without a NIC: the namespace on the root
+        // element and the qemu:commandline block before </domain>.
+        s.userNetwork = false;
+        QString plain = domainXml(s);
+        plain.replace("<domain type='qemu'>",
+                      "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>");
+        const qsizetype block = xml.indexOf("  <qemu:commandline>");
+        QVERIFY(block > 0);
+        QCOMPARE(xml.left(block) + "</domain>\n", plain);
+
+        // A stable, locally administered unicast MAC per name, different between sandboxes.
+        const QString mac = macAddressFor("vivarium-0123abcd");
+        QVERIFY(xml.contains("mac=" + mac + "'"));
+        QCOMPARE(macAddressFor("vivarium-0123abcd"), mac);
+        QVERIFY(macAddressFor("vivarium-0123abce") != mac);
+        QVERIFY(QRegularExpression("^52:54:00(:[0-9a-f]{2}){3}$").match(mac).hasMatch());
     }
 
     void runRecordStoresAndReplays() {

@@ -17,7 +17,7 @@ std::vector<std::uint8_t> encode(FrameType t, std::uint32_t stream, std::string_
 }
 constexpr FrameType kControl[] = {FrameType::Hello, FrameType::Sync, FrameType::SyncAck,
                                   FrameType::Shutdown, FrameType::Ping, FrameType::Pong,
-                                  FrameType::Log};
+                                  FrameType::Log, FrameType::NetConfig};
 } // namespace
 
 class FrameCodecTest : public QObject {
@@ -43,7 +43,7 @@ private slots:
             QCOMPARE(std::string(r.frame.payloadText()), payload);
             QVERIFY(frameTypeName(type) != "unknown");
         }
-        QCOMPARE(known, 26);
+        QCOMPARE(known, 31);
     }
 
     void byteAtATime() {
@@ -172,6 +172,30 @@ private slots:
         QCOMPARE(*parseSignal(signalJson(15)), 15);
         QCOMPARE(*parseWindow(windowJson(4096)), 4096u);
         QCOMPARE(*parseShutdown(shutdownJson("poweroff")), std::string("poweroff"));
+        ExecRequest create;
+        create.argv = {"pwd"};
+        create.cwd = "/work";
+        create.createCwd = true;
+        QVERIFY(parseExecRequest(toJson(create))->createCwd);
+        QVERIFY(!parseExecRequest(R"({"argv":["a"]})")->createCwd);
+        QVERIFY(!parseExecRequest(R"({"argv":["a"],"create_cwd":"yes"})"));
+        QCOMPARE(*parsePort(portJson(8080)), 8080);
+        QCOMPARE(*parseNetConfig(netConfigJson(3128)), 3128);
+        QCOMPARE(*parseNetConfig(netConfigJson(0)), 0);
+        const auto accepted = parseTcpAccepted(toJson(TcpAccepted{"egress", 3128}));
+        QVERIFY(accepted);
+        QCOMPARE(accepted->port, 3128);
+    }
+
+    void tcpPayloadsRejectNonsense() {
+        QVERIFY(!parsePort(R"({"port":0})"));
+        QVERIFY(!parsePort(R"({"port":65536})"));
+        QVERIFY(!parsePort(R"({"port":"80"})"));
+        QVERIFY(!parsePort("[]"));
+        QVERIFY(!parseNetConfig(R"({"proxy_port":-1})"));
+        QVERIFY(!parseTcpAccepted(R"({"listener":"other","port":1})"));
+        QVERIFY(!parseTcpAccepted(R"({"port":1})"));
+        QVERIFY(!hasJsonPayload(FrameType::TcpData));
     }
 
     void malformedMessagesAreValues() {
