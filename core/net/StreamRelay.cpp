@@ -2,6 +2,7 @@
 #include "StreamRelay.h"
 
 #include "GuestSocket.h"
+#include "HostSocket.h"
 
 #include <QAbstractSocket>
 
@@ -22,6 +23,8 @@ bool closedDown(QIODevice* d) {
         return true;
     if (auto* g = qobject_cast<GuestSocket*>(d))
         return g->isFinished();
+    if (auto* h = qobject_cast<HostSocket*>(d))
+        return h->isFinished();
     if (auto* s = qobject_cast<QAbstractSocket*>(d))
         return s->state() == QAbstractSocket::UnconnectedState;
     return true;
@@ -48,6 +51,15 @@ StreamRelay::StreamRelay(QIODevice* a, QIODevice* b, QObject* parent) : QObject(
                     return;
                 }
                 pump(g == m_aToB.from ? m_aToB : m_bToA);
+                check();
+            });
+        } else if (auto* h = qobject_cast<HostSocket*>(d)) {
+            connect(h, &HostSocket::finished, this, [this, h](const QString& error) {
+                if (!error.isEmpty() && !m_finished) {
+                    abort(error);
+                    return;
+                }
+                pump(h == m_aToB.from ? m_aToB : m_bToA);
                 check();
             });
         } else if (auto* s = qobject_cast<QAbstractSocket*>(d)) {
@@ -91,6 +103,8 @@ void StreamRelay::pump(Direction& d) {
     bool sourceDone = false;
     if (auto* g = qobject_cast<GuestSocket*>(d.from.data()))
         sourceDone = g->atEnd() || g->isFinished();
+    else if (auto* h = qobject_cast<HostSocket*>(d.from.data()))
+        sourceDone = h->atEnd() || h->isFinished();
     else if (auto* s = qobject_cast<QAbstractSocket*>(d.from.data()))
         sourceDone = s->state() != QAbstractSocket::ConnectedState;
     else
@@ -107,6 +121,8 @@ void StreamRelay::pump(Direction& d) {
 void StreamRelay::endWrite(QIODevice* to) {
     if (auto* g = qobject_cast<GuestSocket*>(to))
         g->shutdownWrite();
+    else if (auto* h = qobject_cast<HostSocket*>(to))
+        h->shutdownWrite();
     else if (auto* s = qobject_cast<QAbstractSocket*>(to))
         s->disconnectFromHost(); // after its pending bytes
     else if (to)
@@ -124,6 +140,8 @@ void StreamRelay::check() {
     for (QIODevice* d : {m_aToB.from.data(), m_bToA.from.data()})
         if (auto* g = qobject_cast<GuestSocket*>(d); g && error.isEmpty())
             error = g->failureReason();
+        else if (auto* h = qobject_cast<HostSocket*>(d); h && error.isEmpty())
+            error = h->failureReason();
     finish(error);
 }
 
@@ -133,6 +151,8 @@ void StreamRelay::abort(const QString& why) {
     for (QIODevice* d : {m_aToB.from.data(), m_bToA.from.data()}) {
         if (auto* g = qobject_cast<GuestSocket*>(d))
             g->abort(why);
+        else if (auto* h = qobject_cast<HostSocket*>(d))
+            h->abort();
         else if (auto* s = qobject_cast<QAbstractSocket*>(d))
             s->abort();
         else if (d)

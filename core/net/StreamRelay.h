@@ -1,8 +1,8 @@
-// Moves bytes both ways between two open sequential devices (a host TCP socket and a
-// GuestSocket, for a tunnel) until both directions have ended, with back-pressure: a side is
-// not read while the other has more than kHighWater bytes unwritten, and reading resumes on
-// bytesWritten. When one side ends its direction, the other's write side is ended after the
-// last byte (a GuestSocket half-closes; a QTcpSocket, which Qt cannot half-close, is
+// Moves bytes both ways between two open sequential devices (a HostSocket and a GuestSocket,
+// for a tunnel) until both directions have ended, with back-pressure: a side is not read while
+// the other has more than kHighWater bytes unwritten, and reading resumes on bytesWritten.
+// When one side ends its direction, the other's write side is ended after the last byte
+// (HostSocket and GuestSocket half-close; a QTcpSocket, which Qt cannot half-close, is
 // disconnected once its bytes are out). It counts bytes each way and reports once, at the end.
 // It owns neither device.
 #pragma once

@@ -2,21 +2,19 @@
 #include "Tunnel.h"
 
 #include "GuestSocket.h"
+#include "HostSocket.h"
 #include "Log.h"
 #include "Sandbox.h"
 #include "StreamRelay.h"
 
 #include <QElapsedTimer>
-#include <QTcpSocket>
 
 namespace vivarium {
 
 Tunnel::Tunnel(Sandbox* sandbox, quint16 guestPort, quint16 hostPort, QObject* parent)
     : QObject(parent), m_sandbox(sandbox), m_guestPort(guestPort), m_hostPort(hostPort),
       m_created(QDateTime::currentDateTimeUtc()) {
-    // Connections wait in the kernel's backlog rather than in Qt's queue.
-    m_server.setMaxPendingConnections(64);
-    connect(&m_server, &QTcpServer::newConnection, this, &Tunnel::onNewConnection);
+    connect(&m_server, &TunnelServer::accepted, this, &Tunnel::onNewConnection);
 }
 
 Tunnel::~Tunnel() {
@@ -59,55 +57,50 @@ void Tunnel::shutDown(const QString& why) {
     emit changed();
 }
 
-void Tunnel::onNewConnection() {
-    while (QTcpSocket* client = m_server.nextPendingConnection()) {
-        client->setParent(this);
-        // A guest server's answer in two writes (head, then body) must not wait ~40 ms for
-        // the client's delayed ACK (Nagle): measured by bench tunnel.
-        client->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-        if (!m_sandbox) {
-            client->abort();
-            client->deleteLater();
-            continue;
-        }
-        auto socket = m_sandbox->connectPort(m_guestPort);
-        const QDateTime started = QDateTime::currentDateTimeUtc();
-        if (!socket) {
-            client->abort();
-            client->deleteLater();
-            emit connectionFinished(logEntry(started, socket.error().message));
-            continue;
-        }
-        GuestSocket* guest = *socket;
-        guest->setParent(this);
-        ++m_open;
-        ++m_total;
-        auto* relay = new StreamRelay(client, guest, this);
-        auto counted = std::make_shared<std::pair<qint64, qint64>>(0, 0);
-        connect(relay, &StreamRelay::progressed, this, [this, relay, counted] {
-            m_bytesIn += relay->bytesAtoB() - counted->first;
-            m_bytesOut += relay->bytesBtoA() - counted->second;
-            *counted = {relay->bytesAtoB(), relay->bytesBtoA()};
-        });
-        auto timer = std::make_shared<QElapsedTimer>();
-        timer->start();
-        connect(relay, &StreamRelay::finished, this,
-                [this, relay, client, guest, started, timer, counted](const QString& error) {
-                    m_bytesIn += relay->bytesAtoB() - counted->first;
-                    m_bytesOut += relay->bytesBtoA() - counted->second;
-                    --m_open;
-                    NetworkLogEntry e = logEntry(started, error);
-                    e.bytesUp = relay->bytesAtoB();
-                    e.bytesDown = relay->bytesBtoA();
-                    e.durationMs = timer->elapsed();
-                    emit connectionFinished(e);
-                    emit changed();
-                    relay->deleteLater();
-                    client->deleteLater();
-                    guest->deleteLater();
-                });
-        emit changed();
+void Tunnel::onNewConnection(qintptr descriptor) {
+    auto* client = new HostSocket(descriptor, this);
+    if (!m_sandbox) {
+        client->abort();
+        client->deleteLater();
+        return;
     }
+    auto socket = m_sandbox->connectPort(m_guestPort);
+    const QDateTime started = QDateTime::currentDateTimeUtc();
+    if (!socket) {
+        client->abort();
+        client->deleteLater();
+        emit connectionFinished(logEntry(started, socket.error().message));
+        return;
+    }
+    GuestSocket* guest = *socket;
+    guest->setParent(this);
+    ++m_open;
+    ++m_total;
+    auto* relay = new StreamRelay(client, guest, this);
+    auto counted = std::make_shared<std::pair<qint64, qint64>>(0, 0);
+    connect(relay, &StreamRelay::progressed, this, [this, relay, counted] {
+        m_bytesIn += relay->bytesAtoB() - counted->first;
+        m_bytesOut += relay->bytesBtoA() - counted->second;
+        *counted = {relay->bytesAtoB(), relay->bytesBtoA()};
+    });
+    auto timer = std::make_shared<QElapsedTimer>();
+    timer->start();
+    connect(relay, &StreamRelay::finished, this,
+            [this, relay, client, guest, started, timer, counted](const QString& error) {
+                m_bytesIn += relay->bytesAtoB() - counted->first;
+                m_bytesOut += relay->bytesBtoA() - counted->second;
+                --m_open;
+                NetworkLogEntry e = logEntry(started, error);
+                e.bytesUp = relay->bytesAtoB();
+                e.bytesDown = relay->bytesBtoA();
+                e.durationMs = timer->elapsed();
+                emit connectionFinished(e);
+                emit changed();
+                relay->deleteLater();
+                client->deleteLater();
+                guest->deleteLater();
+            });
+    emit changed();
 }
 
 NetworkLogEntry Tunnel::logEntry(const QDateTime& started, const QString& error) const {

@@ -19,6 +19,19 @@ namespace vivarium {
 
 class Sandbox;
 
+// Hands accepted descriptors over as they are (a HostSocket is made of each), not as
+// QTcpSockets, which cannot half-close.
+class TunnelServer : public QTcpServer {
+    Q_OBJECT
+public:
+    using QTcpServer::QTcpServer;
+signals:
+    void accepted(qintptr descriptor);
+
+protected:
+    void incomingConnection(qintptr descriptor) override { emit accepted(descriptor); }
+};
+
 class Tunnel : public QObject {
     Q_OBJECT
 public:
@@ -47,13 +60,13 @@ signals:
     void connectionFinished(const vivarium::NetworkLogEntry& entry);
 
 private:
-    void onNewConnection();
+    void onNewConnection(qintptr descriptor);
     NetworkLogEntry logEntry(const QDateTime& started, const QString& error) const;
 
     QPointer<Sandbox> m_sandbox;
     quint16 m_guestPort;
     quint16 m_hostPort;
-    QTcpServer m_server;
+    TunnelServer m_server;
     QDateTime m_created;
     QString m_error;
     int m_open = 0;

@@ -25,6 +25,12 @@
 
 #include <memory>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 using namespace vivarium;
 
 namespace {
@@ -300,6 +306,36 @@ private slots:
         ws.close();
     }
 
+    // A client that sends its request and then ends its side (nc -N, "read to the end"
+    // protocols) still gets the whole answer: the tunnel keeps the two directions apart.
+    void halfClosedClientGetsTheAnswer() {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        QVERIFY(fd >= 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(m_port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        QCOMPARE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+        const QByteArray request = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        QCOMPARE(::send(fd, request.constData(), size_t(request.size()), 0), ssize_t(request.size()));
+        QCOMPARE(::shutdown(fd, SHUT_WR), 0);
+        QByteArray answer;
+        QDeadlineTimer deadline(kTimeoutMs);
+        for (;;) {
+            pollfd p{fd, POLLIN, 0};
+            if (::poll(&p, 1, int(qMax<qint64>(1, deadline.remainingTime()))) <= 0)
+                break;
+            char buffer[4096];
+            const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+            if (n <= 0)
+                break;
+            answer.append(buffer, n);
+        }
+        ::close(fd);
+        QVERIFY2(answer.startsWith("HTTP/1.1 200") && answer.contains("hello from the sandbox"),
+                 answer.constData());
+    }
+
     void headlessChromiumLoadsThePage() {
         QString browser;
         for (const char* name : {"chromium-headless-shell", "chromium", "chromium-browser"})
@@ -343,7 +379,7 @@ private slots:
         const QString url = QString("http://127.0.0.1:%1").arg(m_port);
         QCOMPARE(tab.tunnels()->object(0).value("url").toString(), url);
         // The log shows what happened so far, and grows live.
-        QVERIFY(tab.log()->rowCount() >= 64);
+        QTRY_VERIFY_WITH_TIMEOUT(tab.log()->rowCount() >= 64, kTimeoutMs);
         const int before = tab.log()->rowCount();
         {
             HttpConnection c;
