@@ -11,6 +11,7 @@
 #include <QFileDevice>
 #include <QJsonObject>
 #include <QList>
+#include <QStringList>
 #include <QObject>
 #include <QTimer>
 
@@ -82,5 +83,32 @@ private:
     QFileSystemWatcher* m_watcher;
     QTimer m_soon;
 };
+
+// What a rescan changed, between two maps name → entry whose `valid` is an optional object
+// with a `raw` (the file's JSON): valid entries that appeared, changed or went away. Stores
+// built on JsonFileDir (templates, routes) emit their signals from it.
+template <typename T> struct EntryChanges {
+    QList<T> added;
+    QList<T> changed;
+    QStringList removed;
+};
+
+template <typename T, typename Map>
+EntryChanges<T> entryChanges(const Map& before, const Map& after) {
+    EntryChanges<T> c;
+    for (auto it = before.cbegin(); it != before.cend(); ++it)
+        if (it->valid && !(after.contains(it.key()) && after.value(it.key()).valid))
+            c.removed << it.key();
+    for (auto it = after.cbegin(); it != after.cend(); ++it) {
+        if (!it->valid)
+            continue;
+        const auto old = before.constFind(it.key());
+        if (old == before.cend() || !old->valid)
+            c.added << *it->valid;
+        else if (old->valid->raw != it->valid->raw)
+            c.changed << *it->valid;
+    }
+    return c;
+}
 
 } // namespace vivarium

@@ -219,20 +219,7 @@ void RouteStore::rescan() {
         entry.valid = r;
     }
 
-    QList<Route> added, changed;
-    QStringList removed;
-    for (auto it = m_entries.cbegin(); it != m_entries.cend(); ++it)
-        if (it->valid && !(entries.contains(it.key()) && entries.value(it.key()).valid))
-            removed << it.key();
-    for (auto it = entries.cbegin(); it != entries.cend(); ++it) {
-        if (!it->valid)
-            continue;
-        const auto old = m_entries.constFind(it.key());
-        if (old == m_entries.cend() || !old->valid)
-            added << *it->valid;
-        else if (old->valid->raw != it->valid->raw)
-            changed << *it->valid;
-    }
+    const auto changes = entryChanges<Route>(m_entries, entries);
     for (const FileProblem& p : std::as_const(problems))
         if (!m_problems.contains(p))
             qCWarning(lcRoutes).noquote() << "route skipped:" << p.message;
@@ -243,11 +230,11 @@ void RouteStore::rescan() {
     for (const Entry& e : std::as_const(m_entries))
         watched << e.path;
     m_files->watch(watched);
-    for (const QString& name : std::as_const(removed))
+    for (const QString& name : changes.removed)
         emit routeRemoved(name);
-    for (const Route& r : std::as_const(added))
+    for (const Route& r : changes.added)
         emit routeAdded(r);
-    for (const Route& r : std::as_const(changed))
+    for (const Route& r : changes.changed)
         emit routeChanged(r);
     if (problemsChanged)
         emit this->problemsChanged(m_problems);

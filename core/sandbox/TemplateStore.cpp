@@ -341,20 +341,7 @@ void TemplateStore::rescan() {
         entry.valid = t;
     }
 
-    QList<Template> added, changed;
-    QStringList removed;
-    for (auto it = m_entries.cbegin(); it != m_entries.cend(); ++it)
-        if (it->valid && !(entries.contains(it.key()) && entries.value(it.key()).valid))
-            removed << it.key();
-    for (auto it = entries.cbegin(); it != entries.cend(); ++it) {
-        if (!it->valid)
-            continue;
-        const auto old = m_entries.constFind(it.key());
-        if (old == m_entries.cend() || !old->valid)
-            added << *it->valid;
-        else if (old->valid->raw != it->valid->raw)
-            changed << *it->valid;
-    }
+    const auto changes = entryChanges<Template>(m_entries, entries);
     for (const TemplateProblem& p : std::as_const(problems))
         if (!m_problems.contains(p))
             qCWarning(lcSandbox).noquote() << "template skipped:" << p.message;
@@ -365,11 +352,11 @@ void TemplateStore::rescan() {
     for (const Entry& e : std::as_const(m_entries))
         watched << e.path;
     m_files->watch(watched);
-    for (const QString& name : std::as_const(removed))
+    for (const QString& name : changes.removed)
         emit templateRemoved(name);
-    for (const Template& t : std::as_const(added))
+    for (const Template& t : changes.added)
         emit templateAdded(t);
-    for (const Template& t : std::as_const(changed))
+    for (const Template& t : changes.changed)
         emit templateChanged(t);
     if (problemsChanged)
         emit this->problemsChanged(m_problems);
