@@ -84,6 +84,12 @@ struct LibvirtCallbacks {
         } else if (event == VIR_DOMAIN_EVENT_STARTED) {
             QMetaObject::invokeMethod(
                 self, [self, name] { emit self->domainStarted(name); }, Qt::QueuedConnection);
+        } else if (event == VIR_DOMAIN_EVENT_SUSPENDED) {
+            QMetaObject::invokeMethod(
+                self, [self, name] { emit self->domainSuspended(name); }, Qt::QueuedConnection);
+        } else if (event == VIR_DOMAIN_EVENT_RESUMED) {
+            QMetaObject::invokeMethod(
+                self, [self, name] { emit self->domainResumed(name); }, Qt::QueuedConnection);
         }
         return 0;
     }
@@ -185,6 +191,60 @@ Status LibvirtConnection::undefineDomain(const QString& name) {
     if (virDomainUndefineFlags(ref.d, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
                                           VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA) < 0)
         return lastError("Cannot remove virtual machine " + name);
+    return {};
+}
+
+Status LibvirtConnection::suspendDomain(const QString& name) {
+    VIV_LOOKUP(name, "Cannot find virtual machine");
+    if (virDomainSuspend(ref.d) < 0)
+        return lastError("Cannot pause virtual machine " + name);
+    return {};
+}
+
+Status LibvirtConnection::resumeDomain(const QString& name) {
+    VIV_LOOKUP(name, "Cannot find virtual machine");
+    if (virDomainResume(ref.d) < 0)
+        return lastError("Cannot resume virtual machine " + name);
+    return {};
+}
+
+Status LibvirtConnection::managedSave(const QString& name) {
+    VIV_LOOKUP(name, "Cannot find virtual machine");
+    // BYPASS_CACHE: the image is read once at the next start, not worth the page cache.
+    if (virDomainManagedSave(ref.d, VIR_DOMAIN_SAVE_BYPASS_CACHE) < 0)
+        return lastError("Cannot write the memory of virtual machine " + name + " to disk");
+    return {};
+}
+
+Result<bool> LibvirtConnection::hasManagedSave(const QString& name) {
+    VIV_LOOKUP(name, "Cannot find virtual machine");
+    const int r = virDomainHasManagedSaveImage(ref.d, 0);
+    if (r < 0)
+        return lastError("Cannot ask whether virtual machine " + name + " is hibernated");
+    return r == 1;
+}
+
+Status LibvirtConnection::removeManagedSave(const QString& name) {
+    VIV_LOOKUP(name, "Cannot find virtual machine");
+    if (virDomainManagedSaveRemove(ref.d, 0) < 0)
+        return lastError("Cannot discard the saved memory of virtual machine " + name);
+    return {};
+}
+
+Status LibvirtConnection::saveDomain(const QString& name, const QString& path) {
+    VIV_LOOKUP(name, "Cannot find virtual machine");
+    if (virDomainSaveFlags(ref.d, QFile::encodeName(path).constData(), nullptr,
+                           VIR_DOMAIN_SAVE_RUNNING) < 0)
+        return lastError("Cannot save the memory of virtual machine " + name + " to " + path);
+    return {};
+}
+
+Status LibvirtConnection::restoreDomain(const QString& path, const QString& xml) {
+    const QByteArray dxml = xml.toUtf8();
+    if (virDomainRestoreFlags(m_conn, QFile::encodeName(path).constData(),
+                              xml.isEmpty() ? nullptr : dxml.constData(),
+                              VIR_DOMAIN_SAVE_RUNNING) < 0)
+        return lastError("Cannot restore a virtual machine from " + path);
     return {};
 }
 

@@ -65,6 +65,18 @@ public:
     Status startDomain(const QString& name);
     Status destroyDomain(const QString& name);
     Status undefineDomain(const QString& name);
+    // Pause and resume the guest's CPUs: memory stays in the host, processes keep running.
+    Status suspendDomain(const QString& name);
+    Status resumeDomain(const QString& name);
+    // Hibernation: libvirt writes memory to its managed save image and stops QEMU; the next
+    // startDomain restores from it. removeManagedSave discards it (the next start is cold).
+    Status managedSave(const QString& name);
+    Result<bool> hasManagedSave(const QString& name);
+    Status removeManagedSave(const QString& name);
+    // Memory to a file of ours (snapshots): the domain stops; restoreDomain starts it again
+    // from the file, with `xml` (may be empty) as its definition.
+    Status saveDomain(const QString& name, const QString& path);
+    Status restoreDomain(const QString& path, const QString& xml);
     Result<DomainState> domainState(const QString& name);
     Result<bool> domainExists(const QString& name);
     Result<QList<DomainInfo>> listDomains(const QString& namePrefix);
@@ -78,6 +90,8 @@ signals:
     // Queued onto this object's thread from libvirt's event thread.
     void domainStopped(const QString& name, const QString& reason);
     void domainStarted(const QString& name);
+    void domainSuspended(const QString& name); // by anyone: us, virsh, an I/O error
+    void domainResumed(const QString& name);
     void connectionClosed(const QString& reason);
 
 private:
