@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <exception>
 #include <string>
 
@@ -432,6 +433,33 @@ void Agent::handleControl(const Frame& frame) {
             return;
         }
         configureEgress(*port);
+        return;
+    }
+    case FrameType::SetClock: {
+        const auto t = protocol::parseClock(text);
+        if (!t) {
+            sendError(0, {"bad_request", "set-clock needs {sec, nsec} of a plausible time"});
+            return;
+        }
+        // After a pause or a restore from saved memory the guest's clock is behind by the
+        // time it was frozen. Only PID 1 owns the clock; a test agent on the host must not.
+        if (m_role == Role::Pid1) {
+            const timespec ts{time_t(t->sec), long(t->nsec)};
+            if (::clock_settime(CLOCK_REALTIME, &ts) < 0)
+                m_log.line(std::string("cannot set the clock: ") + std::strerror(errno));
+        }
+        return;
+    }
+    case FrameType::Flush: {
+        // Before the host saves this guest's memory (hibernation): should that image be lost,
+        // the disk still has every file written so far.
+        const auto nonce = protocol::parseNonce(text);
+        if (!nonce) {
+            sendError(0, {"bad_request", "flush needs a numeric nonce"});
+            return;
+        }
+        ::sync();
+        m_out.push(FrameType::Pong, 0, protocol::nonceJson(*nonce));
         return;
     }
     case FrameType::Ping: {

@@ -24,5 +24,8 @@ bool guiIdle(Context& ctx);     // GuiBench.cpp
 bool imageImport(Context& ctx); // ImageImport.cpp
 bool tunnel(Context& ctx);      // NetworkBench.cpp
 bool egress(Context& ctx);      // NetworkBench.cpp
+bool idleMemory(Context& ctx);  // IdleMemory.cpp
+bool snapshotResume(Context& ctx); // SnapshotResume.cpp
+bool poolBench(Context& ctx);      // PoolBench.cpp (`pool`)
 
 } // namespace bench

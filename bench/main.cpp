@@ -18,7 +18,8 @@ namespace {
 
 const QStringList kBenchmarks{"cold-start", "exec-rtt", "throughput", "memory",
                               "boot-reliability", "fan-out", "api-overhead", "gui-flood",
-                              "gui-idle", "image-import", "tunnel", "egress"};
+                              "gui-idle", "image-import", "tunnel", "egress", "idle-memory",
+                              "snapshot-resume", "pool"};
 
 bool runOne(const QString& name, Context& ctx) {
     if (name == "cold-start")
@@ -43,6 +44,12 @@ bool runOne(const QString& name, Context& ctx) {
         return tunnel(ctx);
     if (name == "egress")
         return egress(ctx);
+    if (name == "idle-memory")
+        return idleMemory(ctx);
+    if (name == "snapshot-resume")
+        return snapshotResume(ctx);
+    if (name == "pool")
+        return poolBench(ctx);
     return bootReliability(ctx);
 }
 
@@ -77,7 +84,8 @@ int main(int argc, char** argv) {
     p.addHelpOption();
     p.addPositionalArgument("benchmark", "cold-start | exec-rtt | throughput | memory | "
                                          "boot-reliability | fan-out | api-overhead | gui-flood | "
-                                         "gui-idle | image-import | tunnel | egress | all");
+                                         "gui-idle | image-import | tunnel | egress | idle-memory | "
+                                         "snapshot-resume | all");
     QCommandLineOption runs("runs", "Runs per side for cold-start and memory, fan-out latency runs, image-import rounds (default 5).", "N",
                             "5");
     QCommandLineOption execRuns("exec-runs", "Execs per side for exec-rtt and api-overhead (default 200).", "N",

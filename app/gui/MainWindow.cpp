@@ -3,6 +3,7 @@
 #include "Appearance.h"
 #include "CatalogPage.h"
 #include "CredentialsPage.h"
+#include "PoolsPage.h"
 #include "NewSandboxDialog.h"
 #include "SandboxModel.h"
 #include "SandboxView.h"
@@ -33,8 +34,19 @@
 namespace vivarium::gui {
 
 namespace {
-const QStringList kStartable{"stopped", "error"};
-const QStringList kStoppable{"booting", "ready", "error"};
+const QStringList kStartable{"stopped", "error", "hibernated"};
+const QStringList kStoppable{"booting", "ready", "error", "paused", "hibernated"};
+const QStringList kPausable{"ready"};
+const QStringList kResumable{"paused", "hibernated"};
+const QStringList kHibernatable{"ready", "paused"};
+// The states in which each request is legal (as SandboxState's table says).
+const QStringList& legalStates(const QString& request) {
+    if (request == "sandbox.start") return kStartable;
+    if (request == "sandbox.pause") return kPausable;
+    if (request == "sandbox.resume") return kResumable;
+    if (request == "sandbox.hibernate") return kHibernatable;
+    return kStoppable;
+}
 const QStringList kUnremovable{"creating", "removing"};
 const QStringList kShellable{"ready", "running"};
 // Retries after a lost connection: soon at first (a restart takes a second), then calmer.
@@ -113,6 +125,25 @@ void MainWindow::buildActions() {
     connect(m_stopAction, &QAction::triggered, this,
             [this] { applyToSelection("sandbox.stop", tr("stop")); });
 
+    m_pauseAction = new QAction(QIcon::fromTheme("media-playback-pause"), tr("&Pause"), this);
+    m_pauseAction->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_P));
+    m_pauseAction->setToolTip(tr("Freeze the selected sandboxes; their memory stays in use (Ctrl+Alt+P)"));
+    connect(m_pauseAction, &QAction::triggered, this,
+            [this] { applyToSelection("sandbox.pause", tr("pause")); });
+
+    m_resumeAction = new QAction(QIcon::fromTheme("media-seek-forward"), tr("Res&ume"), this);
+    m_resumeAction->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_R));
+    m_resumeAction->setToolTip(tr("Continue the selected paused or hibernated sandboxes (Ctrl+Alt+R)"));
+    connect(m_resumeAction, &QAction::triggered, this,
+            [this] { applyToSelection("sandbox.resume", tr("resume")); });
+
+    m_hibernateAction = new QAction(QIcon::fromTheme("system-suspend-hibernate"), tr("&Hibernate"), this);
+    m_hibernateAction->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_H));
+    m_hibernateAction->setToolTip(tr("Write the selected sandboxes' memory to disk and free it; "
+                                     "Resume brings them back with their processes (Ctrl+Alt+H)"));
+    connect(m_hibernateAction, &QAction::triggered, this,
+            [this] { applyToSelection("sandbox.hibernate", tr("hibernate")); });
+
     m_deleteAction = new QAction(QIcon::fromTheme("edit-delete"), tr("&Delete…"), this);
     m_deleteAction->setShortcut(QKeySequence::Delete);
     // Only while the list has focus: Delete in the filter box edits text.
@@ -147,7 +178,8 @@ void MainWindow::buildUi() {
     file->addSeparator();
     file->addAction(m_quitAction);
     QMenu* sandbox = menuBar()->addMenu(tr("&Sandbox"));
-    sandbox->addActions({m_newAction, m_startAction, m_stopAction, m_deleteAction});
+    sandbox->addActions({m_newAction, m_startAction, m_stopAction, m_pauseAction, m_resumeAction,
+                         m_hibernateAction, m_deleteAction});
     sandbox->addSeparator();
     sandbox->addAction(m_terminalAction);
     sandbox->addAction(m_findAction);
@@ -156,7 +188,8 @@ void MainWindow::buildUi() {
     bar->setObjectName("sandboxToolBar");
     bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     bar->setMovable(false);
-    bar->addActions({m_newAction, m_startAction, m_stopAction, m_deleteAction});
+    bar->addActions({m_newAction, m_startAction, m_stopAction, m_pauseAction, m_resumeAction,
+                     m_hibernateAction, m_deleteAction});
     bar->addSeparator();
     bar->addAction(m_terminalAction);
 
@@ -194,7 +227,8 @@ void MainWindow::buildUi() {
     m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
     auto* separator = new QAction(this);
     separator->setSeparator(true);
-    m_table->addActions({m_newAction, m_startAction, m_stopAction, m_deleteAction, separator,
+    m_table->addActions({m_newAction, m_startAction, m_stopAction, m_pauseAction, m_resumeAction,
+                         m_hibernateAction, m_deleteAction, separator,
                          m_terminalAction});
     m_table->setAccessibleName(tr("Sandboxes"));
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
@@ -210,6 +244,7 @@ void MainWindow::buildUi() {
     leftLayout->addWidget(m_table);
 
     m_view = new SandboxView(this);
+    connect(m_view, &SandboxView::openSandbox, this, [this](const QString& id) { selectSandbox(id); });
 
     auto* split = new QSplitter(Qt::Horizontal, this);
     split->addWidget(left);
@@ -237,6 +272,9 @@ void MainWindow::buildUi() {
     m_credentialsPage = new CredentialsPage(this);
     connect(m_credentialsPage, &CredentialsPage::failed, this, &MainWindow::showError);
     m_pages->addTab(m_credentialsPage, tr("Secrets && Routes"));
+    m_poolsPage = new PoolsPage(this);
+    connect(m_poolsPage, &PoolsPage::failed, this, &MainWindow::showError);
+    m_pages->addTab(m_poolsPage, tr("Pools"));
     setCentralWidget(m_pages);
     connect(m_pages, &QTabWidget::currentChanged, this, [this](int) {
         if (auto* page = qobject_cast<CatalogPage*>(m_pages->currentWidget()))
@@ -250,7 +288,8 @@ void MainWindow::buildUi() {
         {tr("&Sandboxes"), QKeySequence(Qt::CTRL | Qt::Key_1)},
         {tr("T&emplates"), QKeySequence(Qt::CTRL | Qt::Key_2)},
         {tr("&Images"), QKeySequence(Qt::CTRL | Qt::Key_3)},
-        {tr("Secrets && &Routes"), QKeySequence(Qt::CTRL | Qt::Key_4)}};
+        {tr("Secrets && &Routes"), QKeySequence(Qt::CTRL | Qt::Key_4)},
+        {tr("&Pools"), QKeySequence(Qt::CTRL | Qt::Key_5)}};
     for (int i = 0; i < pageActions.size(); ++i) {
         QAction* a = view->addAction(pageActions[i].first);
         a->setShortcut(pageActions[i].second);
@@ -335,6 +374,7 @@ void MainWindow::onConnected() {
     });
     m_imagesPage->refresh(m_client);
     m_credentialsPage->refresh(m_client);
+    m_poolsPage->refresh(m_client);
     m_client->request("sandbox.list", {}, [self](Result<QJsonObject> r) {
         if (!self)
             return;
@@ -360,10 +400,24 @@ void MainWindow::onEvent(const QJsonObject& event) {
         m_templatesPage->applyEvent(event);
         return;
     }
+    if (event.value("event").toString() == QLatin1String("pool.changed")) {
+        m_poolsPage->applyEvent(event);
+        return;
+    }
     if (event.value("event").toString().startsWith(QLatin1String("secret.")) ||
         event.value("event").toString().startsWith(QLatin1String("route."))) {
         m_credentialsPage->applyEvent(event);
         return;
+    }
+    if (event.value("event").toString() == "sandbox.idle_warning") {
+        const QString id = event.value("id").toString();
+        const QString name = m_model->sandbox(id).value("name").toString(id);
+        const int left = event.value("seconds_left").toInt();
+        statusBar()->showMessage(
+            event.value("action").toString() == "hibernate"
+                ? tr("Sandbox “%1” is idle: it will be hibernated in %2 s unless it is used.").arg(name).arg(left)
+                : tr("Sandbox “%1” is idle: it will be stopped in %2 s unless it is used.").arg(name).arg(left),
+            std::max(5, left) * 1000);
     }
     m_model->applyEvent(event);
 }
@@ -434,15 +488,22 @@ void MainWindow::showCurrentSandbox() {
 void MainWindow::updateActions() {
     const bool connected = m_client->isConnected();
     bool canStart = false, canStop = false, canDelete = false;
+    bool canPause = false, canResume = false, canHibernate = false;
     for (const QString& id : selectedIds()) {
         const QString state = m_model->sandbox(id).value("state").toString();
         canStart |= kStartable.contains(state);
         canStop |= kStoppable.contains(state);
+        canPause |= kPausable.contains(state);
+        canResume |= kResumable.contains(state);
+        canHibernate |= kHibernatable.contains(state);
         canDelete |= !kUnremovable.contains(state);
     }
     m_newAction->setEnabled(connected && !m_templates.isEmpty());
     m_startAction->setEnabled(connected && canStart);
     m_stopAction->setEnabled(connected && canStop);
+    m_pauseAction->setEnabled(connected && canPause);
+    m_resumeAction->setEnabled(connected && canResume);
+    m_hibernateAction->setEnabled(connected && canHibernate);
     m_deleteAction->setEnabled(connected && canDelete);
     const QModelIndex current = m_table->currentIndex();
     m_terminalAction->setEnabled(connected && current.isValid() &&
@@ -469,7 +530,7 @@ void MainWindow::newSandbox(const QString& templateName) {
 }
 
 void MainWindow::applyToSelection(const QString& request, const QString& verb) {
-    const QStringList& legal = request == "sandbox.start" ? kStartable : kStoppable;
+    const QStringList& legal = legalStates(request);
     QPointer<MainWindow> self(this);
     for (const QString& id : selectedIds()) {
         const QJsonObject s = m_model->sandbox(id);
@@ -496,10 +557,11 @@ void MainWindow::deleteSelection() {
         return;
     const QString question =
         ids.size() == 1
-            ? tr("Delete sandbox “%1”? Its disk and the records of its runs are deleted too.")
+            ? tr("Delete sandbox “%1”? Its disk, its snapshots and the records of its runs are "
+                 "deleted too.")
                   .arg(names.first())
-            : tr("Delete %n sandboxes (%1)? Their disks and the records of their runs are "
-                 "deleted too.", nullptr, int(ids.size()))
+            : tr("Delete %n sandboxes (%1)? Their disks, snapshots and the records of their runs "
+                 "are deleted too.", nullptr, int(ids.size()))
                   .arg(names.join(QStringLiteral(", ")));
     if (QMessageBox::question(this, tr("Delete Sandbox"), question,
                               QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) !=

@@ -27,6 +27,7 @@ namespace vivarium::gui {
 class Appearance;
 class CatalogPage;
 class CredentialsPage;
+class PoolsPage;
 class SandboxModel;
 class SandboxView;
 
@@ -50,6 +51,7 @@ public:
     CatalogPage* templatesPage() const { return m_templatesPage; }
     CatalogPage* imagesPage() const { return m_imagesPage; }
     CredentialsPage* credentialsPage() const { return m_credentialsPage; }
+    PoolsPage* poolsPage() const { return m_poolsPage; }
     Appearance* appearance() const { return m_appearance; }
     QAction* openTerminalAction() const { return m_terminalAction; }
     // Whether a lost connection is being retried on its own.
@@ -86,6 +88,7 @@ private:
     CatalogPage* m_templatesPage = nullptr;
     CatalogPage* m_imagesPage = nullptr;
     CredentialsPage* m_credentialsPage = nullptr;
+    PoolsPage* m_poolsPage = nullptr;
     Appearance* m_appearance = nullptr;
     QTimer* m_reconnectTimer = nullptr;
     int m_reconnectDelayMs = 0;        // the next retry's delay; grows while the service is away
@@ -98,6 +101,9 @@ private:
     QAction* m_newAction = nullptr;
     QAction* m_startAction = nullptr;
     QAction* m_stopAction = nullptr;
+    QAction* m_pauseAction = nullptr;
+    QAction* m_resumeAction = nullptr;
+    QAction* m_hibernateAction = nullptr;
     QAction* m_deleteAction = nullptr;
     QAction* m_reconnectAction = nullptr;
     QAction* m_findAction = nullptr;

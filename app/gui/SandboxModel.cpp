@@ -189,6 +189,9 @@ QString SandboxModel::stateText(const QString& state) {
     if (state == "stopped") return tr("stopped");
     if (state == "error") return tr("error");
     if (state == "removing") return tr("removing");
+    if (state == "paused") return tr("paused");
+    if (state == "saving") return tr("saving");
+    if (state == "hibernated") return tr("hibernated");
     return state;
 }
 
@@ -266,6 +269,8 @@ QVariant SandboxModel::data(const QModelIndex& index, int role) const {
                 .arg(sizeText(qint64(s.value("memory_mib").toInteger()) * 1024 * 1024));
         if (index.column() == State && s.contains("error"))
             return s.value("error").toString();
+        if (index.column() == State && s.contains("reason")) // e.g. stopped: idle for 300 s
+            return tr("%1: %2").arg(stateText(s.value("state").toString()), s.value("reason").toString());
         if (index.column() == Name)
             return tr("Sandbox %1").arg(idOf(s));
         return {};

@@ -2,6 +2,7 @@
 
 #include "FilesTab.h"
 #include "NetworkTab.h"
+#include "SnapshotsTab.h"
 #include "RunExportActions.h"
 #include "RunOutputView.h"
 #include "RunsModel.h"
@@ -44,6 +45,9 @@ SandboxView::SandboxView(QWidget* parent)
     m_tabs->addTab(m_files, tr("F&iles")); // Alt+F is the File menu
     m_network = new NetworkTab(this);
     m_tabs->addTab(m_network, tr("Net&work"));
+    m_snapshots = new SnapshotsTab(this);
+    m_tabs->addTab(m_snapshots, tr("S&napshots"));
+    connect(m_snapshots, &SnapshotsTab::openSandbox, this, &SandboxView::openSandbox);
     m_stack->addWidget(placeholder);
     m_stack->addWidget(m_tabs);
     auto* layout = new QVBoxLayout(this);
@@ -142,6 +146,7 @@ void SandboxView::showSandbox(const QJsonObject& sandbox) {
     updateDetails();
     m_files->showSandbox(sandbox, m_endpoint);
     m_network->showSandbox(sandbox, m_endpoint);
+    m_snapshots->showSandbox(sandbox, m_endpoint);
     if (changed)
         follow(id);
 }

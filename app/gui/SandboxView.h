@@ -1,5 +1,6 @@
 // One sandbox, in tabs: Runs (every run, live and recorded, with the selected run's output),
-// Details (the sandbox object), Terminal, Files and Network (tunnels and the network log).
+// Details (the sandbox object), Terminal, Files, Network (tunnels and the network log) and
+// Snapshots.
 // It follows the sandbox's runs on a connection of its own, so
 // switching sandboxes replays the new one from the start and stops streaming the old one
 // (a connection attaches each run only once, and unsubscribing keeps attached runs going).
@@ -23,6 +24,7 @@ namespace vivarium::gui {
 
 class FilesTab;
 class NetworkTab;
+class SnapshotsTab;
 class RunOutputView;
 class RunsModel;
 class TerminalTab;
@@ -53,7 +55,12 @@ public:
     TerminalTab* terminalTab() const { return m_terminal; }
     FilesTab* filesTab() const { return m_files; }
     NetworkTab* networkTab() const { return m_network; }
+    SnapshotsTab* snapshotsTab() const { return m_snapshots; }
     bool selectRun(qint64 run);
+
+signals:
+    // Show that sandbox instead (a fork made in the Snapshots tab).
+    void openSandbox(const QString& id);
 
 private:
     QWidget* buildRunsTab();
@@ -80,6 +87,7 @@ private:
     TerminalTab* m_terminal;
     FilesTab* m_files;
     NetworkTab* m_network;
+    SnapshotsTab* m_snapshots;
     qint64 m_shownRun = 0;
 };
 

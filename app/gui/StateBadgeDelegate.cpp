@@ -13,6 +13,9 @@ QColor StateBadgeDelegate::badgeColor(const QString& state) {
     if (state == "booting" || state == "creating") return QColor(0x1f, 0x6f, 0xc5); // blue
     if (state == "stopping" || state == "removing") return QColor(0xb3, 0x6b, 0x00); // amber
     if (state == "error") return QColor(0xc6, 0x28, 0x28);     // red
+    if (state == "paused") return QColor(0xc7, 0x8a, 0x00);    // amber: frozen, memory held
+    if (state == "saving") return QColor(0x5c, 0x6b, 0xc0);   // indigo: memory going to disk
+    if (state == "hibernated") return QColor(0x60, 0x7d, 0x8b); // blue-grey: memory on disk
     return QColor(0x6b, 0x72, 0x80);                           // stopped, unknown: grey
 }
 

@@ -238,6 +238,59 @@ TemplateDialog::TemplateDialog(ApiClient* client, Mode mode, const QJsonObject& 
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(networkBox);
+
+    // Idle reaping: stop or hibernate a sandbox nobody used for a while (a warning goes first).
+    m_idleTimeout = new QSpinBox(this);
+    m_idleTimeout->setObjectName(QStringLiteral("idleTimeout"));
+    m_idleTimeout->setRange(0, 7 * 24 * 3600);
+    m_idleTimeout->setSingleStep(60);
+    m_idleTimeout->setSuffix(tr(" s"));
+    m_idleTimeout->setSpecialValueText(tr("Never"));
+    m_idleTimeout->setValue(source.value("idle_timeout_s").toInt(0));
+    m_idleTimeout->setAccessibleName(tr("Idle timeout in seconds"));
+    m_idleAction = new QComboBox(this);
+    m_idleAction->setObjectName(QStringLiteral("idleAction"));
+    m_idleAction->addItem(tr("Stop it"), QStringLiteral("stop"));
+    m_idleAction->addItem(tr("Hibernate it (processes kept, memory freed)"), QStringLiteral("hibernate"));
+    m_idleAction->setCurrentIndex(source.value("idle_action").toString() == "hibernate" ? 1 : 0);
+    m_idleAction->setEnabled(m_idleTimeout->value() > 0);
+    connect(m_idleTimeout, &QSpinBox::valueChanged, m_idleAction,
+            [this](int v) { m_idleAction->setEnabled(v > 0 && !m_busy); });
+    auto* idleBox = new QGroupBox(tr("Idle sandboxes"), this);
+    auto* idleForm = new QFormLayout(idleBox);
+    idleForm->addRow(tr("After &idle for:"), m_idleTimeout);
+    idleForm->addRow(tr("&Then:"), m_idleAction);
+    layout->addWidget(idleBox);
+
+    // Warm pool: sandboxes booted ahead of time, handed out at once by a create.
+    const QJsonObject pool = source.value("pool").toObject();
+    m_poolMin = new QSpinBox(this);
+    m_poolMin->setRange(0, 32);
+    m_poolMin->setValue(pool.value("min_ready").toInt(0));
+    m_poolMin->setSpecialValueText(tr("None kept"));
+    m_poolMin->setToolTip(tr("Sandboxes kept booted and ready, so that a new one from this template starts at once"));
+    m_poolMax = new QSpinBox(this);
+    m_poolMax->setRange(0, 32);
+    m_poolMax->setValue(pool.value("max").toInt(0));
+    m_poolMax->setSpecialValueText(tr("No pool"));
+    m_poolMax->setToolTip(tr("The most the pool grows to when sandboxes are taken faster than it refills"));
+    m_poolTtl = new QSpinBox(this);
+    m_poolTtl->setRange(1, 7 * 24 * 3600);
+    m_poolTtl->setSingleStep(60);
+    m_poolTtl->setSuffix(tr(" s"));
+    m_poolTtl->setValue(pool.value("idle_ttl_s").toInt(300));
+    m_poolTtl->setToolTip(tr("How long extra ready sandboxes wait unclaimed before the pool shrinks back"));
+    auto* poolBox = new QGroupBox(tr("Warm pool"), this);
+    auto* poolForm = new QFormLayout(poolBox);
+    poolForm->addRow(tr("Keep &ready:"), m_poolMin);
+    poolForm->addRow(tr("Grow up to (&max):"), m_poolMax);
+    poolForm->addRow(tr("Shrink after idle &for:"), m_poolTtl);
+    QLabel* poolProblem = problemLabel();
+    m_problemLabels.insert(QStringLiteral("pool"), poolProblem);
+    poolForm->addRow(QString(), poolProblem);
+    layout->addWidget(poolBox);
+    for (QSpinBox* spin : {m_poolMin, m_poolMax})
+        connect(spin, &QSpinBox::valueChanged, this, &TemplateDialog::validate);
     layout->addWidget(note);
     layout->addWidget(m_status);
     layout->addStretch();
@@ -326,7 +379,12 @@ QJsonObject TemplateDialog::fields() const {
             {"env", env},
             {"workdir", m_workdir->text().trimmed()},
             {"user", m_user->text().trimmed()},
-            {"network", networkFields()}};
+            {"network", networkFields()},
+            {"pool", QJsonObject{{"min_ready", m_poolMin ? m_poolMin->value() : 0},
+                                 {"max", m_poolMax ? m_poolMax->value() : 0},
+                                 {"idle_ttl_s", m_poolTtl ? m_poolTtl->value() : 300}}},
+            {"idle_timeout_s", m_idleTimeout ? m_idleTimeout->value() : 0},
+            {"idle_action", m_idleAction ? m_idleAction->currentData().toString() : QStringLiteral("stop")}};
 }
 
 QJsonObject TemplateDialog::networkFields() const {
@@ -358,6 +416,10 @@ void TemplateDialog::validate() {
         problems["image"] = tr("Choose the image sandboxes boot.");
     if (m_disk->value() > 0 && m_disk->value() < kMinDiskMiB)
         problems["disk_mib"] = tr("At least %1 MiB, or Image size.").arg(kMinDiskMiB);
+    if (m_poolMin && m_poolMin->value() > m_poolMax->value())
+        problems["pool"] = tr("The pool cannot keep more ready (%1) than its maximum (%2).")
+                               .arg(m_poolMin->value())
+                               .arg(m_poolMax->value());
     const QString workdir = m_workdir->text().trimmed();
     if (!workdir.isEmpty() && !workdir.startsWith('/'))
         problems["workdir"] = tr("An absolute path in the sandbox, such as /root.");

@@ -61,6 +61,10 @@ public:
     QComboBox* egressCombo() const { return m_egress; }
     QPlainTextEdit* allowEdit() const { return m_allow; }
     QListWidget* routesList() const { return m_routes; }
+    // The warm pool: sandboxes kept booted (min), at most (max), idle time-to-live in seconds.
+    QSpinBox* poolMinSpin() const { return m_poolMin; }
+    QSpinBox* poolMaxSpin() const { return m_poolMax; }
+    QSpinBox* poolTtlSpin() const { return m_poolTtl; }
     // Fills the routes checklist (route.list's names); the dialog asks for them itself.
     void setAvailableRoutes(const QStringList& routes);
 
@@ -90,6 +94,11 @@ private:
     QPlainTextEdit* m_allow;
     QListWidget* m_routes;
     QLabel* m_routesNote;
+    QSpinBox* m_idleTimeout = nullptr; // idle reaping: seconds, 0 = never
+    QComboBox* m_idleAction = nullptr; // stop | hibernate
+    QSpinBox* m_poolMin = nullptr;     // warm pool: min_ready, max, idle_ttl_s
+    QSpinBox* m_poolMax = nullptr;
+    QSpinBox* m_poolTtl = nullptr;
     QStringList m_availableRoutes; // route.list's names
     bool m_routesKnown = false;    // route.list has answered
     QMap<QString, QLabel*> m_problemLabels;

@@ -53,11 +53,26 @@ Commands:
                        create and start a sandbox; prints its id as the last line
   exec [-t] [-e K=V] [-w DIR] [-u USER] ID -- CMD...
                        run CMD in a sandbox; stdin is passed through, -t gives a terminal
-  ls [--json]          list sandboxes, with the CPU, memory and disk each one uses
+  ls [--json] [--all]  list sandboxes, with the CPU, memory and disk each one uses;
+                       --all adds the warm-pool sandboxes nobody has claimed yet
   stats [ID] [--count N] [--json]
                        print every sandbox's (or one's) CPU, memory and disk as sampled,
                        a line each time (every 2 s); --count stops after N samples
   start ID | stop ID | rm ID
+  pause ID             freeze a sandbox's CPUs (memory stays; processes keep their state)
+  resume ID            continue a paused or hibernated sandbox, processes intact
+  hibernate ID         write a sandbox's memory to disk and free it; resume brings it back
+                       (also after vivariumd restarts); stop discards the saved memory
+  snapshot create ID NAME [--memory]
+                       take a named snapshot of a sandbox's disk, and with --memory of
+                       its memory too (running processes); it keeps running
+  snapshot ls ID [--json] | snapshot rm ID NAME
+  snapshot restore ID NAME [--start]
+                       put a stopped sandbox back to a snapshot (its disk, and its
+                       running processes when the snapshot has memory)
+  fork ID NAME [--name NEW]
+                       a new sandbox from snapshot NAME of sandbox ID, running with its
+                       own copy of the disk; prints the new id as the last line
   logs ID              list the runs of a sandbox
   logs ID RUN [--follow]
                        replay a run's output (stdout and stderr kept apart); --follow
@@ -74,11 +89,18 @@ Commands:
   template create NAME [--from T] [--image REF] [--vcpus N] [--memory MIB] [--disk MIB]
                   [-e K=V]... [-w DIR] [-u USER]
                   [--egress none|proxy|open] [--allow HOST[:PORT]]... [--route NAME]...
+                  [--pool-min N] [--pool-max M] [--pool-ttl SECONDS]
                        make a template (from T, else from default) with these changes;
                        egress none (the default) has no way out, proxy reaches the hosts
-                       allowed (through the host), open has a network interface
+                       allowed (through the host), open has a network interface;
+                       --pool-min keeps N sandboxes booted for instant creates, growing
+                       up to --pool-max under demand (0 0: no pool)
+                  [--idle-timeout SECONDS] [--idle-action stop|hibernate]
+                       stop (or hibernate) its sandboxes after SECONDS with no run and no
+                       use, with a warning event first (0, the default: never)
   template edit NAME [the options of create, and --unset-env K, --no-allow, --no-route]
   template rm NAME     remove a template (sandboxes made from it keep their settings)
+  pool ls [--json]     warm pools: ready, booting and in-use sandboxes per template
   image ls [--json]     list the images templates use: built-in and pulled
   image pull REF [--insecure]
                        pull an image from a registry (python:3.12-slim, ghcr.io/o/r:tag);
@@ -137,7 +159,9 @@ void VivCli::start() {
     m_command = m_args.takeFirst();
     static const QStringList known{"run",  "create", "exec", "ls",   "stats", "start",
                                    "stop", "rm",     "logs", "export", "token", "cp",
-                                   "template", "image", "tunnel", "network", "secret", "route"};
+                                   "template", "image", "tunnel", "network", "secret", "route",
+                                   "pool", "pause", "resume", "hibernate",
+                                   "snapshot", "fork"};
     if (!known.contains(m_command)) {
         usage("unknown command '" + m_command + "'");
         return;
@@ -181,6 +205,12 @@ void VivCli::dispatch() {
         cmdSimple("sandbox.stop", "stopped");
     else if (m_command == "rm")
         cmdSimple("sandbox.remove", "removed");
+    else if (m_command == "pause" || m_command == "resume" || m_command == "hibernate")
+        cmdLifecycle(); // VivCliLifecycle.cpp
+    else if (m_command == "snapshot")
+        cmdSnapshot(); // VivCliSnapshots.cpp
+    else if (m_command == "fork")
+        cmdFork(); // VivCliSnapshots.cpp
     else if (m_command == "logs")
         cmdLogs();
     else if (m_command == "export")
@@ -191,6 +221,8 @@ void VivCli::dispatch() {
         cmdCopy();
     else if (m_command == "template")
         cmdTemplate();
+    else if (m_command == "pool")
+        cmdPool();
     else if (m_command == "image")
         cmdImage();
     else if (m_command == "tunnel")
@@ -349,10 +381,11 @@ void VivCli::cleanupAndFinish(int code) {
 }
 
 void VivCli::cmdList() {
-    const Parsed p = parse(m_args, {}, {"--json", "-q"});
+    const Parsed p = parse(m_args, {}, {"--json", "-q", "--all"});
     if (!p.error.isEmpty())
         return usage(p.error);
-    m_client.request("sandbox.list", {}, [this, p](Result<QJsonObject> r) {
+    const QJsonObject request = p.flags.contains("--all") ? QJsonObject{{"all", true}} : QJsonObject{};
+    m_client.request("sandbox.list", request, [this, p](Result<QJsonObject> r) {
         if (!r)
             return failWith(r.error());
         const QJsonArray list = r->value("sandboxes").toArray();
@@ -361,7 +394,7 @@ void VivCli::cmdList() {
             return finish(0);
         }
         const QString row = "%1 %2 %3 %4 %5 %6 %7 %8 %9";
-        out(row.arg("ID", -9).arg("NAME", -20).arg("TEMPLATE", -9).arg("STATE", -9)
+        out(row.arg("ID", -9).arg("NAME", -20).arg("TEMPLATE", -9).arg("STATE", -10)
                 .arg("UPTIME", -7).arg("RUNS", -5).arg("CPU", -7).arg("MEM", -8).arg("DISK"));
         for (const QJsonValue& v : list) {
             const QJsonObject s = v.toObject();
@@ -370,7 +403,7 @@ void VivCli::cmdList() {
             out(row.arg(s.value("id").toString(), -9)
                     .arg(s.value("name").toString(), -20)
                     .arg(s.value("template").toString(), -9)
-                    .arg(s.value("state").toString(), -9)
+                    .arg(s.value("state").toString(), -10) // "hibernated"
                     .arg(s.contains("ready_since") ? age(s.value("ready_since").toString()) : "-", -7)
                     .arg(s.value("runs").toInt(), -5)
                     .arg(cells[0], -7)
@@ -565,7 +598,8 @@ void VivCli::cmdImagePull(const QString& ref, bool insecure) {
 void VivCli::cmdTemplate() {
     const Parsed p = parse(m_args,
                            {"--from", "--image", "--vcpus", "--memory", "--disk", "-e", "--env", "-w",
-                            "--workdir", "-u", "--user", "--unset-env", "--egress", "--allow", "--route"},
+                            "--workdir", "-u", "--user", "--unset-env", "--egress", "--allow", "--route",
+                            "--pool-min", "--pool-max", "--pool-ttl", "--idle-timeout", "--idle-action"},
                            {"--json", "--no-allow", "--no-route"});
     if (!p.error.isEmpty())
         return usage(p.error);
@@ -662,6 +696,13 @@ void VivCli::cmdTemplate() {
         line("egress", network.value("egress").toString("none"));
         line("allow", list(network.value("allow")));
         line("routes", list(network.value("routes")));
+        const QJsonObject pool = t.value("pool").toObject();
+        line("pool", pool.value("max").toInt() > 0
+                         ? QString("min %1, max %2, idle ttl %3 s")
+                               .arg(pool.value("min_ready").toInt())
+                               .arg(pool.value("max").toInt())
+                               .arg(pool.value("idle_ttl_s").toInt(300))
+                         : QString("(none)"));
         finish(0);
     });
 }
@@ -683,6 +724,18 @@ void VivCli::cmdTemplateChange(const QString& verb, const QString& name, const Q
             return usage(QString(option) + " takes a number" + (QString(option) == "--vcpus" ? "" : " of MiB"));
         // --disk 0: back to the image's own size.
         body[field] = QString(option) == "--disk" && n == 0 ? QJsonValue(QJsonValue::Null) : QJsonValue(n);
+    }
+    if (v.contains("--idle-timeout")) {
+        bool ok = false;
+        const qint64 n = v.value("--idle-timeout").last().toLongLong(&ok);
+        if (!ok || n < 0)
+            return usage("--idle-timeout takes a number of seconds (0: never)");
+        body["idle_timeout_s"] = n;
+    }
+    if (v.contains("--idle-action")) {
+        if (!QStringList{"stop", "hibernate"}.contains(v.value("--idle-action").last()))
+            return usage("--idle-action takes stop or hibernate");
+        body["idle_action"] = v.value("--idle-action").last();
     }
     if (const QStringList w = v.value("-w") + v.value("--workdir"); !w.isEmpty())
         body["workdir"] = w.last();
@@ -726,12 +779,33 @@ void VivCli::cmdTemplateChange(const QString& verb, const QString& name, const Q
                          });
     };
     const bool envChanges = !set.isEmpty() || !unset.isEmpty();
-    if (!envChanges && !network)
+    // The pool options change the pool the template has (edit) or copies (create --from).
+    QJsonObject poolChanges;
+    for (const auto& [option, field] : {std::pair{"--pool-min", "min_ready"}, {"--pool-max", "max"}, {"--pool-ttl", "idle_ttl_s"}}) {
+        if (!v.contains(option))
+            continue;
+        bool ok = false;
+        const qint64 n = v.value(option).last().toLongLong(&ok);
+        if (!ok || n < 0)
+            return usage(QString(option) + (QString(option) == "--pool-ttl" ? " takes a number of seconds" : " takes a number of sandboxes"));
+        poolChanges[field] = n;
+    }
+    const bool pool = !poolChanges.isEmpty();
+    if (!envChanges && !network && !pool)
         return send(body);
     // The API replaces env and network as a whole: -e and --unset-env change the environment
     // the template has (edit) or copies (create --from); the network options likewise.
     const QString base = create ? body.value("from").toString() : name;
-    auto withBase = [body, set, unset, send, envChanges, network, withNetwork](const QJsonObject& from) mutable {
+    auto withBase = [body, set, unset, send, envChanges, network, withNetwork, pool, poolChanges](const QJsonObject& from) mutable {
+        if (pool) {
+            QJsonObject merged = from.value("pool").toObject();
+            // --pool-min alone on a template without a pool: max follows min.
+            if (!poolChanges.contains("max") && merged.value("max").toInt() < poolChanges.value("min_ready").toInt())
+                merged.remove("max");
+            for (auto it = poolChanges.begin(); it != poolChanges.end(); ++it)
+                merged[it.key()] = it.value();
+            body["pool"] = merged;
+        }
         if (envChanges) {
             QJsonObject merged = from.value("env").toObject();
             for (auto it = set.begin(); it != set.end(); ++it)
@@ -835,7 +909,10 @@ void VivCli::cmdSimple(const QString& type, const QString& verb) {
     m_client.request(type, {{"sandbox", id}}, [this, id, verb](Result<QJsonObject> r) {
         if (!r)
             return failWith(r.error());
-        err(id + " " + verb);
+        const int snapshots = r->value("snapshots_removed").toInt();
+        err(id + " " + verb +
+            (snapshots ? QString(", with its %1 snapshot%2").arg(snapshots).arg(snapshots > 1 ? "s" : "")
+                       : QString()));
         finish(0);
     });
 }

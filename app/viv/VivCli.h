@@ -56,7 +56,11 @@ private:
     void cmdTunnel();  // VivCliNetwork.cpp
     void cmdNetwork(); // VivCliNetwork.cpp
     void cmdSecret();  // VivCliSecrets.cpp
+    void cmdSnapshot(); // VivCliSnapshots.cpp
+    void cmdFork();     // VivCliSnapshots.cpp
     void cmdRoute();   // VivCliSecrets.cpp
+    void cmdPool();    // VivCliPools.cpp
+    void cmdLifecycle(); // VivCliLifecycle.cpp: pause, resume, hibernate
     void cmdTemplateChange(const QString& verb, const QString& name, const QMap<QString, QStringList>& values);
     void upload(const QString& local, const QString& sandbox, QString remote);
     void download(const QString& sandbox, const QString& remote, QString local);

@@ -6,6 +6,7 @@
 #include "SandboxManager.h"
 #include "SandboxNetwork.h"
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QWebSocket>
@@ -52,6 +53,11 @@ ApiSession::ApiSession(QWebSocket* socket, SandboxManager* manager, TokenStore* 
     connect(manager, &SandboxManager::sandboxStateChanged, this, [this](Sandbox* s) {
         sandboxEvent("sandbox.state", s->id(), {{"sandbox", s->toJson()}});
     });
+    connect(manager, &SandboxManager::sandboxIdleWarning, this,
+            [this](Sandbox* s, const QString& action, int secondsLeft) {
+                sandboxEvent("sandbox.idle_warning", s->id(),
+                             {{"id", s->id()}, {"action", action}, {"seconds_left", secondsLeft}});
+            });
     connect(manager, &SandboxManager::runStarted, this, [this](Sandbox* s, Run* r) {
         sandboxEvent("run.started", s->id(), {{"run", runJson(s, r)}});
         if (m_subscribed.contains(s->id()))
@@ -94,6 +100,8 @@ ApiSession::ApiSession(QWebSocket* socket, SandboxManager* manager, TokenStore* 
             });
 
     connectCredentialEvents();
+    connectSnapshotEvents();
+    connectPoolEvents();
 
     QJsonObject hello{{"type", "hello"},
                       {"version", api::kVersion},
@@ -172,7 +180,7 @@ void ApiSession::event(const QString& name, QJsonObject body) {
 }
 
 void ApiSession::sandboxEvent(const QString& name, const QString& sandboxId, QJsonObject body) {
-    if (m_scope.allows(sandboxId))
+    if (m_scope.allows(sandboxId) && !m_manager->isPoolMember(sandboxId))
         event(name, std::move(body));
 }
 
@@ -183,7 +191,7 @@ void ApiSession::sendStats(const QList<SandboxStats>& all) {
         return;
     QJsonArray visible;
     for (const SandboxStats& s : all)
-        if (m_scope.allows(s.id))
+        if (m_scope.allows(s.id) && !m_manager->isPoolMember(s.id))
             visible.append(s.toJson());
     if (!visible.isEmpty())
         event("sandbox.stats",
@@ -229,6 +237,9 @@ void ApiSession::onText(const QString& message) {
         {"sandbox.create", &ApiSession::handleCreate},
         {"sandbox.start", &ApiSession::handleStart},
         {"sandbox.stop", &ApiSession::handleStop},
+        {"sandbox.pause", &ApiSession::handlePause},
+        {"sandbox.resume", &ApiSession::handleResume},
+        {"sandbox.hibernate", &ApiSession::handleHibernate},
         {"sandbox.remove", &ApiSession::handleRemove},
         {"sandbox.subscribe", &ApiSession::handleSubscribe},
         {"sandbox.unsubscribe", &ApiSession::handleUnsubscribe},
@@ -261,6 +272,12 @@ void ApiSession::onText(const QString& message) {
         {"route.update", &ApiSession::handleRouteChange},
         {"route.list", &ApiSession::handleRouteList},
         {"route.remove", &ApiSession::handleRouteRemove},
+        {"pool.list", &ApiSession::handlePoolList},
+        {"snapshot.create", &ApiSession::handleSnapshotCreate},
+        {"snapshot.list", &ApiSession::handleSnapshotList},
+        {"snapshot.restore", &ApiSession::handleSnapshotRestore},
+        {"snapshot.remove", &ApiSession::handleSnapshotRemove},
+        {"sandbox.fork", &ApiSession::handleFork},
         {"token.create", &ApiSession::handleTokenCreate},
         {"token.list", &ApiSession::handleTokenList},
         {"token.revoke", &ApiSession::handleTokenRevoke},
@@ -309,6 +326,8 @@ Result<Sandbox*> ApiSession::sandboxArg(const QJsonObject& req) {
     auto s = m_manager->find(v.toString());
     if (s && !m_scope.allows(s.value()->id()))
         return makeError("forbidden", "This token may not use sandbox " + v.toString() + ".");
+    if (s)
+        s.value()->touch(); // any request naming it is use: the idle clock starts again
     if (!s && !m_scope.owner) // do not reveal which other sandboxes exist
         return makeError("forbidden", "This token may not use sandbox " + v.toString() + ".");
     return s;
@@ -409,10 +428,14 @@ void ApiSession::handleImageList(qint64 id, const QJsonObject&) {
     reply(id, {{"images", images}});
 }
 
-void ApiSession::handleList(qint64 id, const QJsonObject&) {
+void ApiSession::handleList(qint64 id, const QJsonObject& req) {
+    if (req.contains("all") && !req.value("all").isBool())
+        return fail(id, badField("all", "true or false"));
+    // Unclaimed warm-pool members are not the user's yet: listed only when asked for (`all`).
+    const bool all = req.value("all").toBool(false) && m_scope.owner;
     QJsonArray list;
     for (Sandbox* s : m_manager->sandboxes())
-        if (m_scope.allows(s->id()))
+        if (m_scope.allows(s->id()) && (all || s->config().pool.isEmpty()))
             list.append(s->toJson());
     reply(id, {{"sandboxes", list}});
 }
@@ -431,6 +454,8 @@ void ApiSession::handleCreate(qint64 id, const QJsonObject& req) {
     o.name = req.value("name").toString();
     o.image = req.value("image").toString();
     QPointer<ApiSession> self(this);
+    QElapsedTimer took;
+    took.start();
     m_manager->create(
         o,
         [self, id](int percent, const QString& message) {
@@ -438,13 +463,15 @@ void ApiSession::handleCreate(qint64 id, const QJsonObject& req) {
                 self->send({{"type", "progress"}, {"id", id}, {"percent", percent},
                             {"message", message}});
         },
-        [self, id](Result<Sandbox*> r) {
+        [self, id, took](Result<Sandbox*> r) {
             if (!self)
                 return;
             if (!r)
                 self->fail(id, r.error());
-            else
-                self->reply(id, {{"sandbox", r.value()->toJson()}});
+            else // a sandbox just claimed from a warm pool carries from_pool; a cold one cannot
+                self->reply(id, {{"sandbox", r.value()->toJson()},
+                                 {"from_pool", !r.value()->config().fromPool.isEmpty()},
+                                 {"took_ms", took.elapsed()}});
         },
         this);
 }
@@ -452,6 +479,14 @@ void ApiSession::handleCreate(qint64 id, const QJsonObject& req) {
 void ApiSession::handleStart(qint64 id, const QJsonObject& req) { lifecycle(id, req, &Sandbox::start); }
 
 void ApiSession::handleStop(qint64 id, const QJsonObject& req) { lifecycle(id, req, &Sandbox::stop); }
+
+void ApiSession::handlePause(qint64 id, const QJsonObject& req) { lifecycle(id, req, &Sandbox::pause); }
+
+void ApiSession::handleResume(qint64 id, const QJsonObject& req) { lifecycle(id, req, &Sandbox::resume); }
+
+void ApiSession::handleHibernate(qint64 id, const QJsonObject& req) {
+    lifecycle(id, req, &Sandbox::hibernate);
+}
 
 void ApiSession::lifecycle(qint64 id, const QJsonObject& req, void (Sandbox::*verb)(Sandbox::Done)) {
     auto s = sandboxArg(req);
@@ -474,13 +509,15 @@ void ApiSession::handleRemove(qint64 id, const QJsonObject& req) {
     if (!s)
         return fail(id, s.error());
     QPointer<ApiSession> self(this);
-    m_manager->remove(s.value(), [self, id](Status st) {
+    // Its snapshots go with it (they live in its directory): the reply says how many.
+    const int snapshots = int(s.value()->snapshots().list().size());
+    m_manager->remove(s.value(), [self, id, snapshots](Status st) {
         if (!self)
             return;
         if (!st)
             self->fail(id, st.error());
         else
-            self->reply(id, {});
+            self->reply(id, snapshots ? QJsonObject{{"snapshots_removed", snapshots}} : QJsonObject{});
     });
 }
 

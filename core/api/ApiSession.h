@@ -70,6 +70,9 @@ private:
     void handleCreate(qint64 id, const QJsonObject& request);
     void handleStart(qint64 id, const QJsonObject& request);
     void handleStop(qint64 id, const QJsonObject& request);
+    void handlePause(qint64 id, const QJsonObject& request);
+    void handleResume(qint64 id, const QJsonObject& request);
+    void handleHibernate(qint64 id, const QJsonObject& request);
     void lifecycle(qint64 id, const QJsonObject& request, void (Sandbox::*verb)(std::function<void(Status)>));
     void handleRemove(qint64 id, const QJsonObject& request);
     void handleSubscribe(qint64 id, const QJsonObject& request);
@@ -101,6 +104,16 @@ private:
     void handleRouteChange(qint64 id, const QJsonObject& request); // add, update
     void handleRouteList(qint64 id, const QJsonObject& request);
     void handleRouteRemove(qint64 id, const QJsonObject& request);
+    // Warm pools (ApiSessionPools.cpp).
+    void connectPoolEvents();
+    void handlePoolList(qint64 id, const QJsonObject& request);
+    // Snapshots and forks (ApiSessionSnapshots.cpp).
+    void connectSnapshotEvents();
+    void handleSnapshotCreate(qint64 id, const QJsonObject& request);
+    void handleSnapshotList(qint64 id, const QJsonObject& request);
+    void handleSnapshotRestore(qint64 id, const QJsonObject& request);
+    void handleSnapshotRemove(qint64 id, const QJsonObject& request);
+    void handleFork(qint64 id, const QJsonObject& request);
     void handleTokenCreate(qint64 id, const QJsonObject& request);
     void handleTokenList(qint64 id, const QJsonObject& request);
     void handleTokenRevoke(qint64 id, const QJsonObject& request);

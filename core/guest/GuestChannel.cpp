@@ -38,6 +38,12 @@ void GuestChannel::sync() {
     send(FrameType::Sync, 0, QByteArray::fromStdString(protocol::nonceJson(m_nonce)));
 }
 
+quint64 GuestChannel::flush() {
+    const quint64 nonce = QRandomGenerator::global()->generate64() | 1;
+    send(FrameType::Flush, 0, QByteArray::fromStdString(protocol::nonceJson(nonce)));
+    return nonce;
+}
+
 bool GuestChannel::send(FrameType type, quint32 stream, const QByteArray& payload) {
     std::vector<std::uint8_t> out;
     if (!protocol::encodeFrame(out, type, stream,
@@ -117,6 +123,9 @@ void GuestChannel::dispatch(protocol::Frame frame) {
             emit synced(*h);
         return; // a stale or forged ack is ignored
     case FrameType::Pong:
+        if (auto nonce = protocol::parseNonce(frame.payloadText()))
+            emit pong(*nonce);
+        return;
     case FrameType::Log:
         return;
     case FrameType::Window:
@@ -133,7 +142,8 @@ void GuestChannel::dispatch(protocol::Frame frame) {
     case FrameType::Exec: case FrameType::Stdin: case FrameType::Resize:
     case FrameType::Signal: case FrameType::FileWrite: case FrameType::FileRead:
     case FrameType::FileStat: case FrameType::FileList: case FrameType::FileRemove:
-    case FrameType::NetConfig: case FrameType::TcpConnect:
+    case FrameType::NetConfig: case FrameType::TcpConnect: case FrameType::SetClock:
+    case FrameType::Flush:
         emit protocolError(QString("guest sent a host-only frame (%1)")
                                .arg(QString::fromLatin1(protocol::frameTypeName(frame.type))));
         return;

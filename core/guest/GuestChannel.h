@@ -28,6 +28,8 @@ public:
     // Sends a Sync with a fresh nonce; `synced` follows when the matching SyncAck arrives.
     void sync();
     bool send(protocol::FrameType type, quint32 stream, const QByteArray& payload);
+    // Asks the guest to write its dirty data to disk; `pong(nonce)` follows when it has.
+    quint64 flush();
     // Queues stream data (Stdin, FileData) honouring the stream's window; an empty `data`
     // with type Stdin is sent in order after the queued bytes (it closes stdin).
     void sendStreamData(protocol::FrameType type, quint32 stream, const QByteArray& data);
@@ -41,6 +43,7 @@ signals:
     void disconnected();
     void hello(const vivarium::protocol::Hello& hello);
     void synced(const vivarium::protocol::Hello& ack);
+    void pong(quint64 nonce); // the answer to a Ping or a Flush
     void streamFrame(const vivarium::protocol::Frame& frame);
     void streamDrained(quint32 stream);
     // The guest consumed `bytes` of host→guest data on `stream` (after the window moved).

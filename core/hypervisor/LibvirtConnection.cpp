@@ -76,6 +76,7 @@ struct LibvirtCallbacks {
             case VIR_DOMAIN_EVENT_STOPPED_DESTROYED: reason = "destroyed"; break;
             case VIR_DOMAIN_EVENT_STOPPED_CRASHED: reason = "crashed"; break;
             case VIR_DOMAIN_EVENT_STOPPED_FAILED: reason = "failed"; break;
+            case VIR_DOMAIN_EVENT_STOPPED_SAVED: reason = "saved"; break; // memory to disk
             default: reason = "stopped"; break;
             }
             QMetaObject::invokeMethod(

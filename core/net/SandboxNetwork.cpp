@@ -193,6 +193,12 @@ void SandboxNetwork::applyEgress() {
 void SandboxNetwork::onStateChanged() {
     if (m_sandbox->state() == SandboxState::Booting)
         applyEgress();
+    // A pause keeps the tunnels and their connections (new ones are refused until resume);
+    // while the memory is saved they wait for Hibernated (QEMU gone) to close.
+    if (m_sandbox->state() == SandboxState::Paused || m_sandbox->state() == SandboxState::Saving) {
+        emit tunnelsChanged();
+        return;
+    }
     const bool ready = m_sandbox->state() == SandboxState::Ready;
     for (Tunnel* t : std::as_const(m_tunnels)) {
         if (ready) {

@@ -434,6 +434,19 @@ std::string netConfigJson(std::uint16_t proxyPort) {
 std::optional<std::uint16_t> parseNetConfig(std::string_view text) {
     return single<std::uint16_t>(text, "proxy_port");
 }
+std::string clockJson(const ClockTime& t) { return dumpJson(json{{"sec", t.sec}, {"nsec", t.nsec}}); }
+std::optional<ClockTime> parseClock(std::string_view text) {
+    std::string e;
+    auto j = parseObject(text, e);
+    if (!j || !j->contains("sec") || !j->contains("nsec") || !(*j)["sec"].is_number_integer() ||
+        !(*j)["nsec"].is_number_unsigned())
+        return std::nullopt;
+    ClockTime t{(*j)["sec"].get<std::int64_t>(), (*j)["nsec"].get<std::uint32_t>()};
+    // Before 2000 or after 2200, or a bad fraction: not a clock anyone means.
+    if (t.sec < 946684800 || t.sec > 7258118400 || t.nsec > 999999999)
+        return std::nullopt;
+    return t;
+}
 std::string toJson(const TcpAccepted& m) {
     return dumpJson(json{{"listener", m.listener}, {"port", m.port}});
 }

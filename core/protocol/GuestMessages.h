@@ -143,6 +143,13 @@ std::string portJson(std::uint16_t port);
 std::optional<std::uint16_t> parsePort(std::string_view json);
 std::string netConfigJson(std::uint16_t proxyPort);
 std::optional<std::uint16_t> parseNetConfig(std::string_view json);
+// SetClock: the host's wall clock (seconds since the epoch, nanoseconds 0..999999999).
+struct ClockTime {
+    std::int64_t sec = 0;
+    std::uint32_t nsec = 0;
+};
+std::string clockJson(const ClockTime& t);
+std::optional<ClockTime> parseClock(std::string_view json);
 struct TcpAccepted {
     std::string listener; // "egress"
     std::uint16_t port = 0;

@@ -29,7 +29,8 @@ bool isKnownFrameType(std::uint8_t type) {
     switch (FrameType(type)) {
     case FrameType::Hello: case FrameType::Sync: case FrameType::SyncAck:
     case FrameType::Shutdown: case FrameType::Ping: case FrameType::Pong: case FrameType::Log:
-    case FrameType::NetConfig: case FrameType::TcpConnect: case FrameType::TcpConnected:
+    case FrameType::NetConfig: case FrameType::SetClock: case FrameType::Flush:
+    case FrameType::TcpConnect: case FrameType::TcpConnected:
     case FrameType::TcpAccepted: case FrameType::TcpData:
     case FrameType::Exec: case FrameType::Started: case FrameType::Stdin:
     case FrameType::Stdout: case FrameType::Stderr: case FrameType::Resize:
@@ -53,6 +54,8 @@ std::string_view frameTypeName(FrameType type) {
     case FrameType::Pong: return "pong";
     case FrameType::Log: return "log";
     case FrameType::NetConfig: return "net-config";
+    case FrameType::SetClock: return "set-clock";
+    case FrameType::Flush: return "flush";
     case FrameType::TcpConnect: return "tcp-connect";
     case FrameType::TcpConnected: return "tcp-connected";
     case FrameType::TcpAccepted: return "tcp-accepted";
@@ -122,7 +125,8 @@ DecodeResult decodeFrame(std::span<const std::uint8_t> input) {
     const bool controlOnly = type == FrameType::Hello || type == FrameType::Sync ||
                              type == FrameType::SyncAck || type == FrameType::Shutdown ||
                              type == FrameType::Ping || type == FrameType::Pong ||
-                             type == FrameType::Log || type == FrameType::NetConfig;
+                             type == FrameType::Log || type == FrameType::NetConfig ||
+                             type == FrameType::SetClock || type == FrameType::Flush;
     // Error is the one type legal on every stream (a malformed control frame is answered
     // with an Error on stream 0).
     if (controlOnly && stream != kControlStream)

@@ -47,6 +47,8 @@ enum class FrameType : std::uint8_t {
     Pong = 6,     // guest→host {nonce}
     Log = 7,      // guest→host {level, message}: agent diagnostics
     NetConfig = 8, // host→guest {proxy_port}: the agent's egress listener (0: none)
+    SetClock = 9,  // host→guest {sec, nsec}: the wall clock now (after a pause or a restore)
+    Flush = 10,    // host→guest {nonce}: sync() the guest's filesystems; answered with Pong {nonce}
     // exec streams
     Exec = 16,    // host→guest ExecRequest; opens the stream
     Started = 17, // guest→host {pid}

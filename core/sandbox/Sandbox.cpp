@@ -11,6 +11,7 @@
 #include <QMetaMethod>
 #include <QSaveFile>
 
+#include <ctime>
 #include <limits>
 
 namespace vivarium {
@@ -47,6 +48,16 @@ QJsonObject SandboxConfig::toJson() const {
             p[it.key()] = it.value();
         o["placeholders"] = p;
     }
+    if (!pool.isEmpty())
+        o["pool"] = pool;
+    if (!poolSignature.isEmpty())
+        o["pool_signature"] = poolSignature;
+    if (!fromPool.isEmpty())
+        o["from_pool"] = fromPool;
+    if (idleTimeoutS > 0) {
+        o["idle_timeout_s"] = idleTimeoutS;
+        o["idle_action"] = idleAction;
+    }
     return o;
 }
 
@@ -71,6 +82,11 @@ Result<SandboxConfig> SandboxConfig::fromJson(const QJsonObject& o) {
         c.placeholders.insert(it.key(), it.value().toString());
     c.created = QDateTime::fromString(o.value("created").toString(), Qt::ISODateWithMs);
     c.nextSeq = quint32(o.value("next_seq").toInteger(1));
+    c.pool = o.value("pool").toString();
+    c.poolSignature = o.value("pool_signature").toString();
+    c.fromPool = o.value("from_pool").toString();
+    c.idleTimeoutS = std::max(0, o.value("idle_timeout_s").toInt(0));
+    c.idleAction = o.value("idle_action").toString() == "hibernate" ? "hibernate" : "stop";
     if (c.id.isEmpty() || c.image.isEmpty())
         return makeError("corrupt_record", "sandbox.json lacks 'id' or 'image'");
     return c;
@@ -103,6 +119,8 @@ Sandbox::Sandbox(SandboxConfig config, QString dir, SandboxManager* manager)
         if (m_state == SandboxState::Booting && m_resyncing && m_channel.isConnected())
             m_channel.sync();
     });
+    m_idleTimer.setSingleShot(true);
+    connect(&m_idleTimer, &QTimer::timeout, this, &Sandbox::onIdleTimer);
     connect(&m_channel, &GuestChannel::hello, this,
             [this](const protocol::Hello& h) { onHello(h, false); });
     connect(&m_channel, &GuestChannel::synced, this,
@@ -136,6 +154,7 @@ QJsonObject Sandbox::toJson() const {
     o.remove("next_seq");
     o.remove("uuid");
     o.remove("placeholders");
+    o.remove("pool_signature");
     o["state"] = stateName(m_state);
     o["runs"] = int(m_runs.size());
     if (!m_lastError.isEmpty())
@@ -144,6 +163,8 @@ QJsonObject Sandbox::toJson() const {
         o["ready_since"] = m_readySince.toString(Qt::ISODateWithMs);
     if (!m_agent.isEmpty())
         o["agent"] = m_agent;
+    if (!m_reason.isEmpty())
+        o["reason"] = m_reason;
     o["accelerator"] = acceleratorName(m_manager->accelerator());
     // The latest sample costs nothing here, so every sandbox object carries it.
     if (const auto stats = m_manager->stats().latest(id())) {
@@ -172,10 +193,16 @@ void Sandbox::setState(SandboxState s, const QString& error) {
         m_readySince = QDateTime::currentDateTimeUtc();
     else if (s != SandboxState::Stopping)
         m_readySince = {};
+    if (s != SandboxState::Booting && s != SandboxState::Creating)
+        m_manager->releaseBootMemory(id()); // the guest's memory is in MemAvailable's figure now
     if (s == m_state && error.isEmpty())
         return;
     m_state = s;
     qCInfo(lcSandbox) << id() << "is" << stateName(s) << error;
+    if (s == SandboxState::Ready)
+        touch(); // the idle clock starts when it is ready
+    else
+        scheduleIdle();
     emit stateChanged(s);
 }
 
@@ -190,9 +217,25 @@ void Sandbox::start(Done done) {
         done(s);
         return;
     }
+    // A host short of memory refuses here, before QEMU could start and die (or the host swap).
+    if (auto s = m_manager->reserveBootMemory(id(), m_config.name, m_config.memoryMiB); !s) {
+        done(s);
+        return;
+    }
     m_pending.append(std::move(done));
     m_bootAttempt = 0;
-    boot();
+    m_reason.clear();
+    if (m_state == SandboxState::Hibernated)
+        restoreHibernated();
+    else
+        boot();
+}
+
+Status Sandbox::DomainGuard::check(const QString& sandbox) const {
+    if (!removed)
+        return {};
+    return makeError("removed", QString("Sandbox %1 was removed before its virtual machine could "
+                                        "start.").arg(sandbox));
 }
 
 void Sandbox::boot() {
@@ -212,7 +255,11 @@ void Sandbox::boot() {
     const QString xml = m_manager->domainXmlFor(*this);
     m_manager->runLibvirt(
         this,
-        [name = domainName(), xml](LibvirtConnection& c) -> Status {
+        [name = domainName(), xml, guard = m_domainGuard, sandbox = id()](
+            LibvirtConnection& c) -> Status {
+            QMutexLocker lock(&guard->mutex);
+            if (auto s = guard->check(sandbox); !s)
+                return s;
             // Re-define each boot so kernel, accelerator and cmdline follow the host's
             // current settings; the disk overlay carries the state.
             if (auto s = c.defineDomain(xml); !s)
@@ -262,12 +309,22 @@ void Sandbox::onBootFailed(const QString& why) {
                 boot();
                 return;
             }
-            const Error e = makeError(
-                "boot_failed",
-                QString("Sandbox %1 did not boot: %2 (%3 attempts). The guest console log is %4.")
-                    .arg(id(), why)
-                    .arg(m_bootAttempt)
-                    .arg(consoleLog()));
+            const Error e =
+                m_restoring
+                    ? makeError("restore_failed",
+                                QString("Sandbox %1 did not come back from its saved memory: %2. "
+                                        "Stop it and start it again for a fresh boot (its files "
+                                        "are kept).")
+                                    .arg(id(), why))
+                    : makeError("boot_failed",
+                                QString("Sandbox %1 did not boot: %2 (%3 attempts). The guest "
+                                        "console log is %4.")
+                                    .arg(id(), why)
+                                    .arg(m_bootAttempt)
+                                    .arg(consoleLog()));
+            if (m_restoring)
+                failLiveRuns("lost: the sandbox did not come back from its saved memory");
+            m_restoring = false;
             setState(SandboxState::Error, e.message);
             finishPending(e);
         });
@@ -297,14 +354,24 @@ void Sandbox::onHello(const protocol::Hello& hello, bool resync) {
     m_syncTimer.stop();
     m_resyncing = false;
     m_agent = QString::fromStdString(hello.agent);
-    if (resync) {
+    // A plain Hello after a restore: the guest booted afresh, its processes are gone.
+    if (resync || m_restoring) {
         // Runs the agent still runs stay live; the others ended while nobody listened.
+        const QString lost = m_restoring
+                                 ? "lost: the run was not running in the restored memory"
+                                 : "lost: the run ended while vivariumd was not running";
         for (Run* r : std::as_const(m_runs))
             if (!r->finished() &&
-                std::find(hello.streams.begin(), hello.streams.end(), r->seq()) ==
-                    hello.streams.end())
-                r->finish(std::nullopt, 0, "lost: the run ended while vivariumd was not running");
+                (!resync || std::find(hello.streams.begin(), hello.streams.end(), r->seq()) ==
+                                hello.streams.end())) {
+                r->finish(std::nullopt, 0, lost);
+                emit runFinished(r);
+            }
     }
+    m_restoring = false;
+    m_channelStale = false;
+    // A guest that was paused or restored from saved memory lives in the past.
+    syncGuestClock();
     // Connections of the previous host are gone on both sides (the agent closed them).
     failSockets("the connection to the sandbox was re-established");
     sendNetConfig();
@@ -315,6 +382,28 @@ void Sandbox::onHello(const protocol::Hello& hello, bool resync) {
 void Sandbox::stop(Done done) {
     if (auto s = checkVerb(id(), m_state, SandboxVerb::Stop); !s) {
         done(s);
+        return;
+    }
+    if (m_state == SandboxState::Hibernated) {
+        // Nothing runs: stopping discards the saved memory (its processes); the disk stays.
+        m_pending.append(std::move(done));
+        setState(SandboxState::Stopping);
+        m_manager->runLibvirt(
+            this, [name = domainName()](LibvirtConnection& c) { return c.removeManagedSave(name); },
+            [this](Status s) {
+                if (m_state != SandboxState::Stopping)
+                    return;
+                if (!s) {
+                    setState(SandboxState::Hibernated, s.error().text());
+                    finishPending(s);
+                    return;
+                }
+                qCInfo(lcSandbox) << id() << "stopped while hibernated: its saved memory was discarded";
+                failLiveRuns("lost: the sandbox was stopped while hibernated (its saved memory "
+                             "was discarded)");
+                setState(SandboxState::Stopped);
+                finishPending({});
+            });
         return;
     }
     const bool graceful = m_state == SandboxState::Ready && m_channel.isConnected();
@@ -337,11 +426,35 @@ void Sandbox::markStopped(const QString& reason) {
         --m_ownDestroys; // a failed boot attempt we destroyed ourselves
         return;
     }
+    if (reason == "saved" && m_expectedSaves > 0) {
+        --m_expectedSaves; // our own hibernation or memory snapshot: QEMU exits after it
+        return;
+    }
+    if (m_state == SandboxState::Hibernated)
+        return; // its memory is on disk; nothing was running
+    if (reason == "saved" && m_state != SandboxState::Removing) {
+        // Someone else saved it (virsh managedsave): with a managed image it is hibernated,
+        // its processes intact; a save to a file of theirs is a stop as far as we can tell.
+        m_channel.close();
+        m_watchdog.stop();
+        m_syncTimer.stop();
+        m_manager->runLibvirt<Result<bool>>(
+            this, [name = domainName()](LibvirtConnection& c) { return c.hasManagedSave(name); },
+            [this](Result<bool> managed) {
+                if (managed && *managed) {
+                    failSockets("the sandbox was hibernated");
+                    failFiles("was hibernated");
+                    setState(SandboxState::Hibernated);
+                    finishPending({});
+                } else {
+                    markStopped("saved to a file outside Vivarium");
+                }
+            });
+        return;
+    }
     failLiveRuns("lost: the sandbox stopped (" + reason + ")");
     failSockets("the sandbox stopped (" + reason + ")");
-    for (const QPointer<FileStream>& f : std::as_const(m_files))
-        if (f)
-            f->fail(makeError("stopped", "Sandbox " + id() + " stopped (" + reason + ")."));
+    failFiles("stopped (" + reason + ")");
     if (m_state == SandboxState::Stopped)
         return;
     m_stopTimer.stop();
@@ -349,6 +462,7 @@ void Sandbox::markStopped(const QString& reason) {
     m_syncTimer.stop();
     m_channel.close();
     m_agent.clear();
+    m_channelStale = false;
     if (m_state == SandboxState::Booting) {
         onBootFailed("the virtual machine stopped during boot (" + reason + ")");
         return;
@@ -367,6 +481,314 @@ void Sandbox::failLiveRuns(const QString& why) {
             r->finish(std::nullopt, 0, why);
             emit runFinished(r);
         }
+}
+
+void Sandbox::failFiles(const QString& why) {
+    for (const QPointer<FileStream>& f : std::as_const(m_files))
+        if (f)
+            f->fail(makeError("stopped", "Sandbox " + id() + " " + why + "."));
+}
+
+// ---- pause, resume, hibernate ------------------------------------------------------------
+
+void Sandbox::pause(Done done) {
+    if (auto s = checkVerb(id(), m_state, SandboxVerb::Pause); !s) {
+        done(s);
+        return;
+    }
+    m_manager->runLibvirt(
+        this, [name = domainName()](LibvirtConnection& c) { return c.suspendDomain(name); },
+        [this, done](Status s) {
+            if (!s) {
+                done(s);
+                return;
+            }
+            // libvirt's own "suspended" event may have come first (onDomainSuspended).
+            if (m_state == SandboxState::Ready)
+                setState(SandboxState::Paused);
+            if (m_state != SandboxState::Paused) {
+                done(makeError("invalid_state", QString("Sandbox %1 became %2 while it was being "
+                                                        "paused.")
+                                                    .arg(id(), stateName(m_state))));
+                return;
+            }
+            done({});
+        });
+}
+
+void Sandbox::resume(Done done) {
+    if (auto s = checkVerb(id(), m_state, SandboxVerb::Resume); !s) {
+        done(s);
+        return;
+    }
+    if (m_state == SandboxState::Hibernated) {
+        start(std::move(done));
+        return;
+    }
+    m_manager->runLibvirt(
+        this, [name = domainName()](LibvirtConnection& c) { return c.resumeDomain(name); },
+        [this, done](Status s) {
+            if (!s) {
+                done(s);
+                return;
+            }
+            if (m_state == SandboxState::Paused)
+                onDomainResumed();
+            if (m_state == SandboxState::Booting && m_restoring) {
+                m_pending.append(done); // paused across a vivariumd restart: resyncing
+                return;
+            }
+            if (m_state != SandboxState::Ready) {
+                done(makeError("invalid_state", QString("Sandbox %1 became %2 while it was being "
+                                                        "resumed.")
+                                                    .arg(id(), stateName(m_state))));
+                return;
+            }
+            done({});
+        });
+}
+
+void Sandbox::hibernate(Done done) {
+    if (auto s = checkVerb(id(), m_state, SandboxVerb::Hibernate); !s) {
+        done(s);
+        return;
+    }
+    saveMemory({}, [this, done](Status s) {
+        if (!s) {
+            done(s);
+            return;
+        }
+        qCInfo(lcSandbox) << id() << "hibernated: its memory is on disk, QEMU has exited";
+        setState(SandboxState::Hibernated);
+        done({});
+    });
+}
+
+void Sandbox::saveMemory(const QString& path, Done done) {
+    m_beforeSave = m_state;
+    m_watchdog.stop();
+    m_syncTimer.stop();
+    setState(SandboxState::Saving);
+    // The guest writes its dirty data to disk first: should the memory image ever be lost
+    // (corrupt, discarded by a stop), the files written so far are still on the disk. A
+    // paused guest cannot (its CPUs are stopped); a guest that does not answer in 10 s is
+    // saved all the same.
+    if (m_beforeSave == SandboxState::Ready && m_channel.isConnected()) {
+        auto* waiter = new QObject(this);
+        auto proceed = [this, path, done, waiter] {
+            if (waiter->property("done").toBool())
+                return;
+            waiter->setProperty("done", true);
+            waiter->deleteLater();
+            if (m_state == SandboxState::Saving)
+                writeMemory(path, done);
+            else
+                done(makeError("invalid_state", QString("Sandbox %1 became %2 while its memory "
+                                                        "was about to be saved.")
+                                                    .arg(id(), stateName(m_state))));
+        };
+        const quint64 nonce = m_channel.flush();
+        connect(&m_channel, &GuestChannel::pong, waiter, [proceed, nonce](quint64 n) {
+            if (n == nonce)
+                proceed();
+        });
+        QTimer::singleShot(10000, waiter, proceed);
+        return;
+    }
+    writeMemory(path, std::move(done));
+}
+
+void Sandbox::writeMemory(const QString& path, Done done) {
+    ++m_expectedSaves; // QEMU exits after the save: its stop event is ours
+    m_manager->runLibvirt(
+        this,
+        [name = domainName(), path](LibvirtConnection& c) {
+            return path.isEmpty() ? c.managedSave(name) : c.saveDomain(name, path);
+        },
+        [this, done](Status s) {
+            if (!s)
+                --m_expectedSaves;
+            if (m_state != SandboxState::Saving) { // removed, or QEMU died meanwhile
+                done(s ? makeError("invalid_state",
+                                   QString("Sandbox %1 became %2 while its memory was saved.")
+                                       .arg(id(), stateName(m_state)))
+                       : s);
+                return;
+            }
+            if (!s) {
+                // libvirt lets the guest run on when a save fails: it is as it was.
+                setState(m_beforeSave, s.error().text());
+                done(s);
+                return;
+            }
+            // The guest channel went with QEMU. Live runs stay live: the agent still has them
+            // in the saved memory and the resync after a restore picks them up again.
+            m_channel.close();
+            m_agent.clear();
+            failSockets("the sandbox's memory was saved to disk (the connection cannot survive "
+                        "QEMU exiting)");
+            failFiles("was hibernated");
+            done({});
+        });
+}
+
+void Sandbox::restoreHibernated() {
+    m_bootAttempt = m_manager->bootAttempts(); // a failed restore is not retried by rebooting
+    setState(SandboxState::Booting);
+    m_restoring = true;
+    m_resyncing = true;
+    // Not re-defined: libvirt restores the definition saved with the memory.
+    m_manager->runLibvirt(
+        this,
+        [name = domainName(), guard = m_domainGuard, sandbox = id()](LibvirtConnection& c)
+            -> Status {
+            QMutexLocker lock(&guard->mutex);
+            if (auto s = guard->check(sandbox); !s)
+                return s;
+            if (auto s = c.startDomain(name); !s)
+                return s;
+            // Hibernated while paused: libvirt restores it paused; it is resumed (the agent
+            // must answer the resync).
+            if (auto st = c.domainState(name); st && *st == DomainState::Paused)
+                return c.resumeDomain(name);
+            return {};
+        },
+        [this](Status s) {
+            if (m_state != SandboxState::Booting)
+                return;
+            if (s) {
+                qCInfo(lcSandbox) << id() << "restored from its saved memory; resyncing the agent";
+                m_watchdog.start(m_manager->bootTimeoutMs());
+                m_channel.connectTo(channelPath());
+                m_syncTimer.start(2000);
+                return;
+            }
+            // A corrupt or missing image: discard it so the next start boots cold.
+            const QString why = s.error().detail.isEmpty() ? s.error().message : s.error().detail;
+            m_manager->runLibvirt(
+                this,
+                [name = domainName()](LibvirtConnection& c) {
+                    auto has = c.hasManagedSave(name);
+                    return has && *has ? c.removeManagedSave(name) : Status{};
+                },
+                [this, why](Status removed) {
+                    if (!removed)
+                        qCWarning(lcSandbox) << id() << removed.error().text();
+                    m_restoring = false;
+                    m_resyncing = false;
+                    failLiveRuns("lost: the sandbox's saved memory could not be restored");
+                    const Error e = makeError(
+                        "restore_failed",
+                        QString("Sandbox %1: its memory image could not be restored and was "
+                                "discarded (%2). Its files are kept: start it again for a fresh "
+                                "boot.")
+                            .arg(id(), why));
+                    qCWarning(lcSandbox) << e.message;
+                    setState(SandboxState::Stopped, e.message);
+                    finishPending(e);
+                });
+        });
+}
+
+void Sandbox::adoptRestored(Done done) {
+    if (done)
+        m_pending.append(std::move(done));
+    m_restoring = true;
+    adoptRunning();
+}
+
+void Sandbox::adoptPaused() {
+    // The channel is not connected: the resync waits until the guest's CPUs run again.
+    m_channelStale = true;
+    setState(SandboxState::Paused);
+}
+
+void Sandbox::adoptHibernated() { setState(SandboxState::Hibernated); }
+
+void Sandbox::onDomainSuspended() {
+    // Our own pause, or virsh suspend. During a save, a boot or a restore libvirt pauses the
+    // guest for its own reasons: those are not a pause.
+    if (m_state == SandboxState::Ready)
+        setState(SandboxState::Paused);
+}
+
+void Sandbox::onDomainResumed() {
+    if (m_state != SandboxState::Paused)
+        return;
+    if (m_channelStale) {
+        adoptRestored({});
+        return;
+    }
+    setState(SandboxState::Ready);
+    syncGuestClock();
+}
+
+void Sandbox::syncGuestClock() {
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    m_channel.send(FrameType::SetClock, 0,
+                   QByteArray::fromStdString(protocol::clockJson(
+                       {std::int64_t(now.tv_sec), std::uint32_t(now.tv_nsec)})));
+}
+
+// ---- idle reaping ------------------------------------------------------------------------
+
+bool Sandbox::hasLiveRun() const {
+    for (const Run* r : m_runs)
+        if (!r->finished())
+            return true;
+    return false;
+}
+
+void Sandbox::touch() {
+    m_lastActivity = QDateTime::currentDateTimeUtc();
+    m_idleWarned = false;
+    scheduleIdle();
+}
+
+void Sandbox::scheduleIdle() {
+    m_idleTimer.stop();
+    if (m_config.idleTimeoutS <= 0 || m_state != SandboxState::Ready || hasLiveRun())
+        return;
+    const qint64 timeoutMs = qint64(m_config.idleTimeoutS) * 1000;
+    // The warning goes out max(10 s, 10%) ahead (at once for a timeout shorter than that).
+    const qint64 warnAtMs = std::max<qint64>(0, timeoutMs - std::max<qint64>(10000, timeoutMs / 10));
+    const qint64 idleMs = m_lastActivity.msecsTo(QDateTime::currentDateTimeUtc());
+    const qint64 next = !m_idleWarned ? warnAtMs : timeoutMs;
+    m_idleTimer.start(int(std::clamp<qint64>(next - idleMs, 0, std::numeric_limits<int>::max())));
+}
+
+void Sandbox::onIdleTimer() {
+    if (m_config.idleTimeoutS <= 0 || m_state != SandboxState::Ready || hasLiveRun())
+        return;
+    if (!m_config.pool.isEmpty()) {
+        touch(); // an unclaimed warm-pool member is the pool's to reap (its idle_ttl_s)
+        return;
+    }
+    const qint64 timeoutMs = qint64(m_config.idleTimeoutS) * 1000;
+    const qint64 idleMs = m_lastActivity.msecsTo(QDateTime::currentDateTimeUtc());
+    if (!m_idleWarned) {
+        m_idleWarned = true;
+        const int left = int((std::max<qint64>(0, timeoutMs - idleMs) + 999) / 1000);
+        qCInfo(lcSandbox) << id() << "is idle; it will" << m_config.idleAction << "in" << left << "s";
+        emit idleWarning(m_config.idleAction, left);
+        scheduleIdle();
+        return;
+    }
+    if (idleMs < timeoutMs) {
+        scheduleIdle();
+        return;
+    }
+    m_reason = QString("idle for %1 s").arg(m_config.idleTimeoutS);
+    qCInfo(lcSandbox) << id() << "reaped:" << m_reason << "- action" << m_config.idleAction;
+    auto after = [this](Status s) {
+        if (!s)
+            qCWarning(lcSandbox) << id() << "idle" << m_config.idleAction << "failed:" << s.error().text();
+    };
+    if (m_config.idleAction == "hibernate")
+        hibernate(after);
+    else
+        stop(after);
 }
 
 void Sandbox::failSockets(const QString& why) {
@@ -396,6 +818,7 @@ Result<GuestSocket*> Sandbox::connectPort(quint16 port) {
                          QString("Sandbox %1 already carries %2 connections; close some first.")
                              .arg(id())
                              .arg(kMaxGuestConnections));
+    touch();
     const quint32 stream = nextHostStream();
     auto* socket = new GuestSocket(&m_channel, stream, false, this);
     m_sockets.insert(stream, socket);
@@ -516,6 +939,7 @@ Result<Run*> Sandbox::exec(const ExecOptions& requested) {
         return record.error();
     auto* run = new Run(std::move(record.value()), this);
     m_runs.insert(info.seq, run);
+    touch(); // a live run keeps it from idling until it ends
     m_channel.send(FrameType::Exec, info.seq, QByteArray::fromStdString(payload));
     if (o.timeoutMs > 0) {
         auto* timer = new QTimer(run);
@@ -534,8 +958,10 @@ Result<Run*> Sandbox::exec(const ExecOptions& requested) {
 }
 
 void Sandbox::writeStdin(quint32 seq, const QByteArray& data) {
-    if (Run* r = m_runs.value(seq); r && !r->finished())
+    if (Run* r = m_runs.value(seq); r && !r->finished()) {
+        touch();
         m_channel.sendStreamData(FrameType::Stdin, seq, data);
+    }
 }
 
 void Sandbox::resize(quint32 seq, int rows, int cols) {
@@ -558,6 +984,7 @@ Result<FileStream*> Sandbox::openFile(const FileRequest& r) {
         return s.error();
     if (!r.path.startsWith('/') || r.path.size() > int(protocol::kMaxPath) || r.path.contains(QChar(0)))
         return makeError("bad_request", "A sandbox path must be absolute, e.g. /root/file.txt.");
+    touch();
     const quint32 stream = nextHostStream();
     const QString spool = m_dir + QString("/download-%1.spool").arg(stream);
     auto* file = new FileStream(r.kind, stream, r.path, spool, this);
@@ -630,6 +1057,7 @@ void Sandbox::onStreamFrame(const protocol::Frame& f) {
             if (file->finished())
                 m_channel.forgetStream(f.stream);
         } else if (GuestSocket* socket = m_sockets.value(f.stream)) {
+            touch(); // tunnel and egress traffic
             socket->onFrame(f);
         } else if (f.type == FrameType::TcpAccepted && f.stream >= protocol::kGuestStreamBase) {
             onGuestOpened(f);
@@ -666,6 +1094,7 @@ void Sandbox::onStreamFrame(const protocol::Frame& f) {
         else
             run->finish(st->signal ? std::nullopt : std::optional<int>(st->code), st->signal);
         emit runFinished(run);
+        touch();
         return;
     }
     case FrameType::Error: {
@@ -675,6 +1104,7 @@ void Sandbox::onStreamFrame(const protocol::Frame& f) {
                     e ? QString::fromStdString(e->message) : "the guest reported an error",
                     e ? QString::fromStdString(e->code) : QString("guest_error"));
         emit runFinished(run);
+        touch();
         return;
     }
     default:

@@ -11,15 +11,19 @@
 #include "GuestSocket.h"
 #include "Run.h"
 #include "SandboxState.h"
+#include "SnapshotStore.h"
 
 #include <QDateTime>
 #include <QJsonObject>
 #include <QMap>
+#include <QMutex>
 #include <QObject>
 #include <QPointer>
 #include <QTimer>
 
+#include <atomic>
 #include <functional>
+#include <memory>
 
 namespace vivarium {
 
@@ -46,6 +50,16 @@ struct SandboxConfig {
     QMap<QString, QString> placeholders;
     QDateTime created;
     quint32 nextSeq = 1;
+    // Idle reaping, from the template: after this many seconds with no live run and nothing
+    // touching the sandbox it is stopped or hibernated (0: never).
+    int idleTimeoutS = 0;
+    QString idleAction = "stop"; // stop | hibernate
+    // Warm pools (PoolManager): `pool` names the template whose pool holds this sandbox while
+    // nobody has claimed it (such sandboxes are not listed); `poolSignature` is what the
+    // template was when it booted; `fromPool` names the pool a claimed sandbox came from.
+    QString pool;
+    QString poolSignature;
+    QString fromPool;
 
     QJsonObject toJson() const;
     static Result<SandboxConfig> fromJson(const QJsonObject& o);
@@ -94,8 +108,20 @@ public:
 
     // Verbs. Each checks the state machine first; completion is reported via `done`.
     using Done = std::function<void(Status)>;
-    void start(Done done);
-    void stop(Done done);
+    void start(Done done); // from Hibernated: restores the saved memory (= resume)
+    void stop(Done done);  // from Hibernated: discards the saved memory
+    // Paused: the CPUs stop, memory stays; runs and tunnels are kept, nothing new is accepted.
+    void pause(Done done);
+    // From Paused: the CPUs go on. From Hibernated: the same as start.
+    void resume(Done done);
+    // Memory to libvirt's managed save image, QEMU exits; processes survive until resume.
+    void hibernate(Done done);
+    // Something used the sandbox (exec, stdin, files, tunnel traffic, an API request naming
+    // it): the idle clock starts again.
+    void touch();
+    // Why it last stopped or hibernated when nobody asked (e.g. "idle for 300 s"); cleared
+    // when it starts.
+    QString reason() const { return m_reason; }
     Result<Run*> exec(const ExecOptions& options);
     void writeStdin(quint32 seq, const QByteArray& data); // empty = close stdin
     void resize(quint32 seq, int rows, int cols);
@@ -132,8 +158,26 @@ public:
 
     // Called by the manager.
     void adoptRunning(); // the domain is running: reconnect and resync the agent
+    void adoptPaused();     // the domain is paused (virsh suspend, or paused before a restart)
+    void adoptHibernated(); // the domain is shut off with a managed save image
+    void onDomainSuspended(); // libvirt events for this domain, whoever caused them
+    void onDomainResumed();
     void markStopped(const QString& reason);
-    void setRemoving() { setState(SandboxState::Removing); }
+    void setRemoving() {
+        m_domainGuard->removed = true;
+        setState(SandboxState::Removing);
+    }
+    // Serialises the worker jobs that make this sandbox's domain exist (define, start,
+    // restore) with its removal, which may run on another worker at the same time: a job
+    // holds the mutex and gives up once the sandbox is being removed, so a boot queued just
+    // before a removal cannot start a domain nobody tracks any more.
+    struct DomainGuard {
+        QMutex mutex;
+        std::atomic_bool removed = false;
+        // With the mutex held: an error once the sandbox is being removed.
+        Status check(const QString& sandbox) const;
+    };
+    std::shared_ptr<DomainGuard> domainGuard() const { return m_domainGuard; }
     void loadRuns();
     Status saveConfig() const;
     // Environment every command gets below the template's own (egress proxy variables,
@@ -147,8 +191,28 @@ signals:
     void runFinished(vivarium::Run* run);
     void fileWritten(const QString& path, qint64 size);
     void egressConnection(vivarium::GuestSocket* socket);
+    // The sandbox will be stopped or hibernated (`action`) in `secondsLeft` unless used.
+    void idleWarning(const QString& action, int secondsLeft);
 
 private:
+    // Lifecycle steps S's snapshots reuse (see /tmp/briefs/L-hooks.md).
+    // From Ready or Paused: Saving, the guest channel closed quietly (live runs stay live),
+    // the memory written (`path` empty: libvirt's managed save, else saveDomain to `path`)
+    // and QEMU gone. On success the state is still Saving (the caller sets the next one); on
+    // failure the previous state is back and `done` gets the error.
+    void saveMemory(const QString& path, Done done);
+    // The domain runs again from saved memory: Booting, a resync with the agent (not a fresh
+    // boot; live runs it still has stay live), the clock put right, Ready.
+    void adoptRestored(Done done);
+    // Sends the host's wall clock to the agent (its clock is stale after a pause or restore).
+    void syncGuestClock();
+    void writeMemory(const QString& path, Done done); // saveMemory's libvirt step
+    void restoreHibernated();
+    void failFiles(const QString& why);
+    void scheduleIdle();
+    void onIdleTimer();
+    bool hasLiveRun() const;
+
     void setState(SandboxState s, const QString& error = {});
     void boot();
     void onBootFailed(const QString& why);
@@ -160,6 +224,7 @@ private:
     void onGuestOpened(const protocol::Frame& frame);
     void sendNetConfig();
     friend class SandboxNetwork; // keeps placeholders in the config
+    friend class PoolManager;    // names a claimed pool member and clears its pool marker
     void finishPending(Status status);
 
     SandboxConfig m_config;
@@ -176,6 +241,14 @@ private:
     int m_ownDestroys = 0;
     int m_bootAttempt = 0;
     bool m_resyncing = false;
+    bool m_restoring = false;    // the resync is after a restore of saved memory
+    bool m_channelStale = false; // paused with the channel closed: resume must resync
+    int m_expectedSaves = 0;     // our saves whose "saved" stop event has not come yet
+    SandboxState m_beforeSave = SandboxState::Ready;
+    QString m_reason;
+    QDateTime m_lastActivity;
+    QTimer m_idleTimer;
+    bool m_idleWarned = false;
     QList<Done> m_pending; // callers waiting for the current start/stop to settle
     QMap<quint32, Run*> m_runs;
     QHash<quint32, QPointer<FileStream>> m_files;
@@ -185,6 +258,29 @@ private:
     quint16 m_egressPort = 0;
     SandboxNetwork* m_network = nullptr; // a child, made last in the constructor
     QMap<QString, QString> m_networkEnv;
+    std::shared_ptr<DomainGuard> m_domainGuard = std::make_shared<DomainGuard>();
+
+    // ---- Snapshots (helper S; implemented in Snapshots.cpp) ----
+public:
+    SnapshotStore snapshots() const { return SnapshotStore(m_dir, id()); }
+    // Takes snapshot `name`: the disk always, the memory too with `withMemory` (Ready or
+    // Paused only). A running sandbox is saved, copied and restored: it is Ready again
+    // afterwards with its processes and live runs. `done` gets the new snapshot's record.
+    void takeSnapshot(const QString& name, bool withMemory,
+                      std::function<void(Result<SnapshotInfo>)> done);
+    // Stopped, Error or Hibernated only: the disk becomes the snapshot's (a copy), a managed
+    // save is discarded; a memory snapshot then runs again (Ready, its processes back), else
+    // the sandbox stays Stopped, or starts with `start`.
+    void restoreSnapshot(const QString& name, bool start, Done done);
+    Status removeSnapshot(const QString& name);
+    // A fork's first start from `savePath` (the snapshot's memory with this sandbox's domain
+    // XML, deleted afterwards). When the restore fails it boots afresh: `done` says which.
+    void startFromMemory(const QString& savePath, std::function<void(Status, bool restored)> done);
+    bool snapshotBusy() const { return m_snapshotBusy; }
+
+private:
+    bool m_snapshotBusy = false; // one snapshot operation at a time
+    // ---- end Snapshots ----
 };
 
 } // namespace vivarium

@@ -2,6 +2,7 @@
 #include "SandboxNetwork.h"
 
 #include "EgressPolicy.h"
+#include "HostMemory.h"
 #include "GuestKernelArgs.h"
 #include "Log.h"
 #include "Paths.h"
@@ -61,6 +62,16 @@ ManagerSettings ManagerSettings::fromEnvironment() {
     s.extraCmdline = envOr("VIVARIUM_GUEST_CMDLINE_EXTRA", {});
     if (int v = qEnvironmentVariableIntValue("VIVARIUM_STATS_INTERVAL_MS"); v > 0)
         s.statsIntervalMs = v;
+    s.pools = PoolSettings::fromEnvironment();
+    if (const QByteArray v = qgetenv("VIVARIUM_MEMORY_RESERVE_MIB"); !v.isEmpty()) {
+        bool ok = false;
+        const int mib = v.toInt(&ok);
+        if (ok && mib >= 0)
+            s.memoryReserveMiB = mib;
+        else
+            qCWarning(lcSandbox) << "ignoring VIVARIUM_MEMORY_RESERVE_MIB=" << v
+                                 << "(not a number of MiB)";
+    }
     return s;
 }
 
@@ -83,7 +94,19 @@ SandboxManager::SandboxManager(ManagerSettings settings, QObject* parent)
     rules.routeExists = [this](const QString& route) { return m_routes->exists(route); };
     m_templates = new TemplateStore(Paths::configDir() + "/templates", std::move(rules), this);
     m_pool.setMaxThreadCount(4);
+    m_pools = new PoolManager(this, m_settings.pools);
     m_tscKhz = hostTscKhz();
+    // Pause and resume by anyone (virsh suspend/resume too) keep the sandbox's state true.
+    connect(&m_libvirt, &LibvirtConnection::domainSuspended, this, [this](const QString& domain) {
+        for (Sandbox* s : std::as_const(m_sandboxes))
+            if (s->domainName() == domain)
+                s->onDomainSuspended();
+    });
+    connect(&m_libvirt, &LibvirtConnection::domainResumed, this, [this](const QString& domain) {
+        for (Sandbox* s : std::as_const(m_sandboxes))
+            if (s->domainName() == domain)
+                s->onDomainResumed();
+    });
     connect(&m_libvirt, &LibvirtConnection::domainStopped, this,
             [this](const QString& domain, const QString& reason) {
                 if (domain == m_probeDomain) {
@@ -111,6 +134,7 @@ Status SandboxManager::init() {
     chooseAccelerator(); // with require_kvm, sandboxes refuse to boot until KVM is usable
     adopt();
     m_stats->start();
+    m_pools->start();
     return {};
 }
 
@@ -265,6 +289,9 @@ Sandbox* SandboxManager::addSandbox(SandboxConfig config, const QString& dir) {
     connect(s, &Sandbox::fileWritten, this,
             [this, s](const QString& path, qint64 size) { emit fileWritten(s, path, size); });
     connect(s->network(), &SandboxNetwork::tunnelsChanged, this, [this, s] { emit tunnelsChanged(s); });
+    connect(s, &Sandbox::idleWarning, this, [this, s](const QString& action, int secondsLeft) {
+        emit sandboxIdleWarning(s, action, secondsLeft);
+    });
     connect(s->network(), &SandboxNetwork::logged, this,
             [this, s](const QJsonObject& e) { emit networkLogged(s, e); });
     return s;
@@ -305,6 +332,13 @@ void SandboxManager::adopt() {
         if (d != ours.cend() && d->state == DomainState::Running) {
             qCInfo(lcSandbox) << "re-adopting running sandbox" << id;
             s->adoptRunning();
+        } else if (d != ours.cend() && d->state == DomainState::Paused) {
+            qCInfo(lcSandbox) << "re-adopting paused sandbox" << id;
+            s->adoptPaused();
+        } else if (d != ours.cend() && d->state == DomainState::ShutOff &&
+                   [&] { auto m = m_libvirt.hasManagedSave(d->name); return m && *m; }()) {
+            qCInfo(lcSandbox) << "re-adopting hibernated sandbox" << id;
+            s->adoptHibernated();
         } else {
             s->markStopped(d == ours.cend() ? "no virtual machine defined" : "shut off");
         }
@@ -345,13 +379,35 @@ void SandboxManager::create(const CreateOptions& o, Progress progress,
                 return;
             }
     }
+    // A warm pool member, when one is ready and nothing asked for a different machine.
+    if (o.pool.isEmpty() && o.image.isEmpty() && o.start)
+        if (Sandbox* warm = m_pools->claim(tmpl.value(), o.name)) {
+            emit sandboxAdded(warm);
+            done(warm);
+            return;
+        }
+    // Low host memory: refused before anything is made (no overlay, no domain). The promise
+    // holds while the image is prepared, so two creates cannot both count the same free MiB;
+    // the sandbox's own start takes it over.
+    static quint64 createSerial = 0;
+    const QString memoryKey = QString("create-%1").arg(++createSerial);
+    if (o.start) {
+        const QString label = o.name.isEmpty() ? "from template '" + tmpl->name + "'" : o.name;
+        if (auto s = reserveBootMemory(memoryKey, label, tmpl->memoryMiB); !s) {
+            done(s.error());
+            return;
+        }
+    }
     QPointer<QObject> ctx(context);
     m_images.ensure(
         tmpl->image, std::move(progress),
-        [this, o, tmpl = tmpl.value(), done, ctx](Result<GuestArtifacts> artifacts) {
-            if (!ctx)
+        [this, o, tmpl = tmpl.value(), done, ctx, memoryKey](Result<GuestArtifacts> artifacts) {
+            if (!ctx) {
+                releaseBootMemory(memoryKey);
                 return;
+            }
             if (!artifacts) {
+                releaseBootMemory(memoryKey);
                 done(artifacts.error());
                 return;
             }
@@ -365,6 +421,7 @@ void SandboxManager::create(const CreateOptions& o, Progress progress,
                                    .arg(tmpl.diskMiB)
                                    .arg(tmpl.image)
                                    .arg((imageBytes + (1 << 20) - 1) >> 20)));
+                releaseBootMemory(memoryKey);
                 return;
             }
             SandboxConfig config;
@@ -372,7 +429,12 @@ void SandboxManager::create(const CreateOptions& o, Progress progress,
                 config.id = newId();
             while (m_sandboxes.contains(config.id));
             config.uuid = QUuid::createUuid().toString(QUuid::WithoutBraces);
-            config.name = o.name.isEmpty() ? tmpl.name + "-" + config.id.left(4) : o.name;
+            config.name = o.name.isEmpty() ? tmpl.name + (o.pool.isEmpty() ? "-" : "-pool-") + config.id.left(4)
+                                           : o.name;
+            if (!o.pool.isEmpty()) {
+                config.pool = o.pool;
+                config.poolSignature = PoolManager::signature(tmpl);
+            }
             config.templateName = tmpl.name;
             // A pulled image is recorded pinned by digest: a newer pull of its tag must never
             // change the base under this sandbox's disk.
@@ -383,6 +445,8 @@ void SandboxManager::create(const CreateOptions& o, Progress progress,
             config.env = tmpl.env;
             config.workdir = tmpl.workdir;
             config.user = tmpl.user;
+            config.idleTimeoutS = tmpl.idleTimeoutS;
+            config.idleAction = tmpl.idleAction;
             config.network = tmpl.networkJson();
             config.created = QDateTime::currentDateTimeUtc();
             const QString dir = Paths::sandboxesDir() + "/" + config.id;
@@ -404,7 +468,9 @@ void SandboxManager::create(const CreateOptions& o, Progress progress,
                                      QString::fromUtf8(p.readAllStandardError()).trimmed() +
                                          p.errorString());
                 return {};
-            }).then(this, [this, config, dir, done, ctx, start = o.start](Status s) {
+            }).then(this, [this, config, dir, done, ctx, start = o.start, added = o.added,
+                           memoryKey](Status s) {
+                releaseBootMemory(memoryKey); // the sandbox's start promises it anew
                 if (!ctx)
                     return;
                 if (!s) {
@@ -417,7 +483,10 @@ void SandboxManager::create(const CreateOptions& o, Progress progress,
                     done(saved.error());
                     return;
                 }
-                emit sandboxAdded(sandbox);
+                if (sandbox->config().pool.isEmpty())
+                    emit sandboxAdded(sandbox);
+                if (added)
+                    added(sandbox);
                 if (!start) {
                     done(sandbox);
                     return;
@@ -443,7 +512,11 @@ void SandboxManager::remove(Sandbox* sandbox, std::function<void(Status)> done) 
     const QString id = sandbox->id();
     runLibvirt(
         sandbox,
-        [name = sandbox->domainName()](LibvirtConnection& c) -> Status {
+        [name = sandbox->domainName(), guard = sandbox->domainGuard()](LibvirtConnection& c)
+            -> Status {
+            // After any start or restore in flight: it sees `removed` and gives up, or has
+            // made the domain that is destroyed here.
+            QMutexLocker lock(&guard->mutex);
             auto exists = c.domainExists(name);
             if (!exists)
                 return exists.error();
@@ -461,9 +534,41 @@ void SandboxManager::remove(Sandbox* sandbox, std::function<void(Status)> done) 
             QDir(sandbox->dir()).removeRecursively();
             m_sandboxes.remove(id);
             sandbox->deleteLater();
-            emit sandboxRemoved(id);
+            if (sandbox->config().pool.isEmpty())
+                emit sandboxRemoved(id);
             done({});
         });
+}
+
+Status SandboxManager::reserveBootMemory(const QString& key, const QString& sandbox, int guestMiB) {
+    auto available = hostMemAvailableMiB();
+    if (!available) {
+        qCWarning(lcSandbox) << available.error().text() << "- not checking host memory";
+        return {};
+    }
+    qint64 booting = 0;
+    for (auto it = m_bootMemory.cbegin(); it != m_bootMemory.cend(); ++it)
+        if (it.key() != key)
+            booting += it.value();
+    MemoryDemand d;
+    d.sandbox = sandbox;
+    d.guestMiB = guestMiB;
+    d.availableMiB = *available;
+    d.bootingMiB = booting;
+    d.reserveMiB = m_settings.memoryReserveMiB;
+    if (auto s = checkHostMemory(d); !s) {
+        qCWarning(lcSandbox) << s.error().message;
+        return s;
+    }
+    m_bootMemory.insert(key, guestMiB + kVmmOverheadMiB);
+    return {};
+}
+
+void SandboxManager::releaseBootMemory(const QString& key) { m_bootMemory.remove(key); }
+
+bool SandboxManager::isPoolMember(const QString& id) const {
+    const Sandbox* s = m_sandboxes.value(id);
+    return s && !s->config().pool.isEmpty();
 }
 
 Result<Sandbox*> SandboxManager::find(const QString& key) const {

@@ -6,6 +6,7 @@
 
 #include "DomainXml.h"
 #include "ImageStore.h"
+#include "PoolManager.h"
 #include "LibvirtConnection.h"
 #include "RouteStore.h"
 #include "Sandbox.h"
@@ -32,6 +33,9 @@ struct ManagerSettings {
     int stopTimeoutMs = 15000;
     QString extraCmdline; // appended to every guest's kernel command line
     int statsIntervalMs = 2000; // how often every sandbox's CPU, memory and disk is sampled
+    // Host memory kept free: a boot that would eat into it is refused (host_memory_low).
+    int memoryReserveMiB = 512;
+    PoolSettings pools;
 
     static ManagerSettings fromEnvironment();
 };
@@ -50,11 +54,30 @@ public:
         QString name;
         bool start = true;
         QString image; // replaces the template's image: a built-in name or an image reference
+        // Warm pools (PoolManager): `pool` makes an unlisted member of that template's pool;
+        // `added` is told when the sandbox exists (before it boots).
+        QString pool;
+        std::function<void(Sandbox*)> added;
     };
     using Progress = ImageStore::Progress;
     void create(const CreateOptions& options, Progress progress,
                 std::function<void(Result<Sandbox*>)> done, QObject* context);
     void remove(Sandbox* sandbox, std::function<void(Status)> done);
+    // A new sandbox from snapshot `snapshot` of `origin` (Snapshots): a copy of the snapshot's
+    // disk, the origin's settings then, and its memory when the snapshot has some (the fork
+    // then runs with the snapshot's processes); else, or when that memory cannot be given
+    // the new domain, a fresh boot. It does not depend on the snapshot afterwards.
+    struct ForkOptions {
+        QString name;
+        bool start = true; // a disk-only fork; a memory fork always runs
+    };
+    struct Forked {
+        Sandbox* sandbox = nullptr;
+        bool memoryRestored = false;
+        QString note; // why the memory was not restored
+    };
+    void fork(Sandbox* origin, const QString& snapshot, const ForkOptions& options,
+              std::function<void(Result<Forked>)> done, QObject* context);
 
     // By id, by unique id prefix or by name.
     Result<Sandbox*> find(const QString& idOrName) const;
@@ -74,8 +97,17 @@ public:
     // Route secrets (keyring or private file) and credential routes (<config>/routes).
     SecretStore& secrets() { return *m_secrets; }
     RouteStore& routes() { return *m_routes; }
+    PoolManager& pools() { return *m_pools; }
+    // Whether `id` is an unclaimed warm-pool member (not shown to clients).
+    bool isPoolMember(const QString& id) const;
 
     QString domainXmlFor(const Sandbox& sandbox) const;
+
+    // Low host memory: refuses a boot of `guestMiB` that does not fit in MemAvailable minus
+    // the reserve and what sandboxes still booting were promised; else promises it under
+    // `key` until releaseBootMemory(key) (a sandbox leaving Booting releases its own id).
+    Status reserveBootMemory(const QString& key, const QString& sandbox, int guestMiB);
+    void releaseBootMemory(const QString& key);
 
     // Runs `work` against the libvirt connection on the worker pool; `then` runs on this
     // thread afterwards, unless `context` is gone.
@@ -100,6 +132,8 @@ signals:
     void fileWritten(vivarium::Sandbox* sandbox, const QString& path, qint64 size);
     void tunnelsChanged(vivarium::Sandbox* sandbox);
     void networkLogged(vivarium::Sandbox* sandbox, const QJsonObject& entry);
+    void snapshotsChanged(vivarium::Sandbox* sandbox); // taken or removed (Snapshots)
+    void sandboxIdleWarning(vivarium::Sandbox* sandbox, const QString& action, int secondsLeft);
 
 private:
     Sandbox* addSandbox(SandboxConfig config, const QString& dir);
@@ -125,6 +159,8 @@ private:
     TemplateStore* m_templates;
     SecretStore* m_secrets;
     RouteStore* m_routes;
+    PoolManager* m_pools = nullptr;
+    QHash<QString, int> m_bootMemory; // MiB promised to boots not yet in MemAvailable
 };
 
 } // namespace vivarium

@@ -19,10 +19,11 @@ namespace {
 
 // The keys a request may set; everything else in a request is not the template's.
 const QStringList kFieldKeys{"description", "image",   "vcpus", "memory_mib", "disk_mib", "env",
-                             "workdir",     "user",    "network", "pool",     "security"};
-// Objects later versions fill (warm pools, security profiles). Today they are only checked to
-// be objects and kept.
-const QList<std::pair<QString, QString>> kReserved{{"pool", "pool settings"}, {"security", "security settings"}};
+                             "workdir",     "user",    "network", "pool",     "security",
+                             "idle_timeout_s", "idle_action"};
+// Objects later versions fill (security profiles). Today they are only checked to be objects
+// and kept.
+const QList<std::pair<QString, QString>> kReserved{{"security", "security settings"}};
 
 Error toError(const QList<TemplateStore::FieldError>& errors) {
     QStringList all;
@@ -103,10 +104,22 @@ QJsonObject Template::toJson() const {
     if (!file.isEmpty())
         o["file"] = file;
     o["network"] = networkJson();
+    // The pool as it applies, over any keys a newer version put in the file's `pool`.
+    QJsonObject poolObject = raw.value("pool").toObject();
+    const QJsonObject applied = pool.toJson();
+    for (auto it = applied.begin(); it != applied.end(); ++it)
+        poolObject[it.key()] = it.value();
+    o["pool"] = poolObject;
+    o["idle_timeout_s"] = idleTimeoutS;
+    o["idle_action"] = idleAction;
     for (const auto& [key, what] : kReserved)
         if (raw.value(key).isObject())
             o[key] = raw.value(key);
     return o;
+}
+
+QJsonObject TemplatePool::toJson() const {
+    return {{"min_ready", minReady}, {"max", max}, {"idle_ttl_s", idleTtlS}};
 }
 
 QJsonObject Template::networkJson() const {
@@ -199,6 +212,10 @@ QList<TemplateStore::FieldError> TemplateStore::validate(const QJsonObject& o, c
     number("vcpus", 1, rules.maxVcpus, &t.vcpus);
     number("memory_mib", TemplateRules::kMinMemoryMiB, TemplateRules::kMaxMemoryMiB, &t.memoryMiB);
     number("disk_mib", TemplateRules::kMinDiskMiB, TemplateRules::kMaxDiskMiB, &t.diskMiB);
+    // Idle reaping: 0 = never; else stop or hibernate after that many idle seconds.
+    number("idle_timeout_s", 0, Template::kMaxIdleTimeoutS, &t.idleTimeoutS);
+    if (string("idle_action", &t.idleAction) && t.idleAction != "stop" && t.idleAction != "hibernate")
+        bad("idle_action", "must be \"stop\" or \"hibernate\"");
     if (t.diskMiB > 0 && rules.imageMiB && imageOk) {
         // The overlay cannot be smaller than the image it covers.
         if (const int imageMiB = rules.imageMiB(t.image); imageMiB > t.diskMiB)
@@ -242,6 +259,32 @@ QList<TemplateStore::FieldError> TemplateStore::validate(const QJsonObject& o, c
     for (const auto& [key, what] : kReserved)
         if (present(key) && !o.value(key).isObject())
             bad(key, "must be an object (reserved for " + what + ")");
+
+    // pool: {"min_ready": N, "max": M, "idle_ttl_s": T}; max defaults to min_ready, keys it
+    // does not know are kept.
+    if (present("pool") && !o.value("pool").isObject()) {
+        bad("pool", R"(must be an object such as {"min_ready": 1, "max": 3, "idle_ttl_s": 300})");
+    } else if (present("pool")) {
+        const QJsonObject pool = o.value("pool").toObject();
+        auto poolNumber = [&](const QString& key, int min, int max, int* into) {
+            if (!pool.contains(key) || pool.value(key).isNull())
+                return false;
+            const double d = pool.value(key).toDouble(std::nan(""));
+            if (!pool.value(key).isDouble() || d != std::floor(d) || d < min || d > max) {
+                bad("pool." + key, QString("must be a number between %1 and %2").arg(min).arg(max));
+                return false;
+            }
+            *into = int(d);
+            return true;
+        };
+        poolNumber("min_ready", 0, TemplatePool::kMaxSize, &t.pool.minReady);
+        if (!poolNumber("max", 0, TemplatePool::kMaxSize, &t.pool.max))
+            t.pool.max = t.pool.minReady;
+        poolNumber("idle_ttl_s", TemplatePool::kMinIdleTtlS, TemplatePool::kMaxIdleTtlS, &t.pool.idleTtlS);
+        if (t.pool.minReady > t.pool.max)
+            bad("pool.max", QString("must be at least min_ready (%1): a pool never holds more than max "
+                                    "sandboxes").arg(t.pool.minReady));
+    }
 
     // network: {"egress": …, "allow": […], "routes": […]}; keys it does not know are kept.
     if (present("network") && !o.value("network").isObject()) {

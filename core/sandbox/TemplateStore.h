@@ -59,6 +59,22 @@ struct TemplateRules {
     QJsonObject toJson() const; // the limits, for clients' forms
 };
 
+// A template's warm pool (`pool` in its file): keep `minReady` booted, unclaimed sandboxes, grow
+// ahead of demand up to `max`, and shrink back after `idleTtlS` seconds without a claim. 0/0: no
+// pool. See core/sandbox/PoolManager.h.
+struct TemplatePool {
+    static constexpr int kMaxSize = 32;
+    static constexpr int kMinIdleTtlS = 1;
+    static constexpr int kMaxIdleTtlS = 7 * 24 * 3600;
+    int minReady = 0;
+    int max = 0;
+    int idleTtlS = 300;
+
+    bool enabled() const { return max > 0; }
+    QJsonObject toJson() const;
+    bool operator==(const TemplatePool&) const = default;
+};
+
 struct Template {
     QString name;
     QString description;
@@ -73,6 +89,12 @@ struct Template {
     EgressMode egress = EgressMode::None;
     QStringList allow;  // valid AllowEntry texts, as written
     QStringList routes; // valid route names, without duplicates
+    TemplatePool pool;
+    // Idle reaping: after idle_timeout_s seconds with no live run and no use (0: never) a
+    // sandbox is stopped or hibernated (idle_action), with a warning event first.
+    static constexpr int kMaxIdleTimeoutS = 7 * 24 * 3600;
+    int idleTimeoutS = 0;
+    QString idleAction = "stop";
     bool builtin = false;
     QString file;    // a user template's file
     QJsonObject raw; // a user template's whole file, unknown keys included

@@ -273,6 +273,7 @@ private slots:
     void hostCannotOpenGuestNumberedStreams();
     void syncClosesTcpStreams();
     void createCwdMakesTheTemplateWorkdir();
+    void flushIsAnsweredAndClockIsChecked();
 
 private:
     // A port nothing listens on right now (bound, read, closed).
@@ -862,6 +863,26 @@ void AgentProtocolTest::syncAfterReconnectListsRunningStreams() {
     QVERIFY(m_host->waitClosed(50));
     QVERIFY(m_host->streams[50].exit);
     QCOMPARE(m_host->streams[50].exit->signal, 9);
+}
+
+void AgentProtocolTest::flushIsAnsweredAndClockIsChecked() {
+    // Flush (before the host saves the guest's memory) is answered with its nonce.
+    m_host->send(FrameType::Flush, 0, nonceJson(77));
+    auto pong = m_host->waitControl(FrameType::Pong);
+    QVERIFY(pong);
+    QCOMPARE(parseNonce(pong->payloadText()), std::optional<std::uint64_t>(77));
+    // A plausible time is taken without a word (a test agent never sets the host's clock);
+    // nonsense is refused.
+    m_host->send(FrameType::SetClock, 0, clockJson({1795000000, 5}));
+    m_host->send(FrameType::Ping, 0, nonceJson(78));
+    QVERIFY(m_host->waitControl(FrameType::Pong).has_value());
+    for (const Frame& f : m_host->controlSeen)
+        QVERIFY2(f.type != FrameType::Error, std::string(f.payloadText()).c_str());
+    m_host->send(FrameType::SetClock, 0, QByteArray("{\"sec\":3,\"nsec\":0}"));
+    auto error = m_host->waitControl(FrameType::Error);
+    QVERIFY(error);
+    QCOMPARE(parseStreamError(error->payloadText())->code, std::string("bad_request"));
+    QCOMPARE(m_agent->state(), QProcess::Running);
 }
 
 void AgentProtocolTest::malformedInputDoesNotKillAgent() {

@@ -3,7 +3,7 @@
 // templates, Set… sends the typed value once and keeps no copy, deletes ask first, the route
 // form checks as it is typed (the service's own rules) and keeps a service error, and the
 // lists follow secret.changed / route.changed. SecretsApiTest covers the real service.
-#include "../support/FakeService.h"
+#include "GuiFixture.h"
 
 #include "CredentialsPage.h"
 #include "JsonTableModel.h"
@@ -15,8 +15,6 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QSettings>
-#include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
@@ -24,7 +22,7 @@
 
 using namespace vivarium;
 using namespace vivarium::gui;
-using vivarium::testing::FakeService;
+using namespace vivarium::testing;
 
 namespace {
 
@@ -36,68 +34,50 @@ const QJsonObject kRoute{{"name", "openai"},
                          {"base_url_env", "OPENAI_BASE_URL"},
                          {"missing_secrets", QJsonArray{}}};
 
-QAction* actionWithShortcut(QWidget* window, const QKeySequence& shortcut) {
-    for (QAction* a : window->findChildren<QAction*>())
-        if (a->shortcut() == shortcut)
-            return a;
-    return nullptr;
-}
-
 } // namespace
 
 class CredentialsPageTest : public QObject {
     Q_OBJECT
-    std::unique_ptr<FakeService> m_service;
-    std::unique_ptr<MainWindow> m_window;
+    GuiFixture m_gui;
 
     CredentialsPage* openPage() {
-        QAction* a = actionWithShortcut(m_window.get(), QKeySequence(Qt::CTRL | Qt::Key_4));
+        QAction* a = actionWithShortcut(m_gui.window(), QKeySequence(Qt::CTRL | Qt::Key_4));
         if (!a)
             return nullptr;
         a->trigger();
-        CredentialsPage* page = m_window->credentialsPage();
-        if (m_window->pages()->currentWidget() != page ||
+        CredentialsPage* page = m_gui.window()->credentialsPage();
+        if (m_gui.window()->pages()->currentWidget() != page ||
             !QTest::qWaitFor([page] { return page->routesModel()->rowCount() == 1; }, 5000))
             return nullptr;
         return page;
     }
 
 private slots:
-    void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QSettings().clear();
-    }
+    void initTestCase() { useTestSettings(); }
 
     void init() {
-        m_service = std::make_unique<FakeService>();
-        QVERIFY(m_service->listen());
-        m_service->setResult("secret.list",
-                             {{"secrets", QJsonArray{QJsonObject{{"name", "OPENAI_API_KEY"},
-                                                                 {"updated", "2026-01-02T03:04:05Z"},
-                                                                 {"backend", "file"}}}},
-                              {"backend", "file ~/.config/vivarium/secrets.json"},
-                              {"backend_note", "the desktop keyring is not reachable (no D-Bus)"}});
-        m_service->setResult("route.list", {{"routes", QJsonArray{kRoute}}, {"problems", QJsonArray{}}});
-        m_service->setResult("secret.set", {{"secret", QJsonObject{{"name", "GH_TOKEN"}, {"backend", "file"}}},
-                                            {"backend", "file ~/.config/vivarium/secrets.json"}});
-        qputenv("VIVARIUM_URL", m_service->url().toString().toUtf8());
-        qputenv("VIVARIUM_TOKEN", "fake-token");
-        m_window = std::make_unique<MainWindow>();
-        m_window->show();
-        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-        m_window->connectToService();
-        QTRY_VERIFY_WITH_TIMEOUT(m_window->isConnected(), 5000);
+        QVERIFY(m_gui.startService());
+        m_gui.service()->setResult(
+            "secret.list", {{"secrets", QJsonArray{QJsonObject{{"name", "OPENAI_API_KEY"},
+                                                               {"updated", "2026-01-02T03:04:05Z"},
+                                                               {"backend", "file"}}}},
+                            {"backend", "file ~/.config/vivarium/secrets.json"},
+                            {"backend_note", "the desktop keyring is not reachable (no D-Bus)"}});
+        m_gui.service()->setResult("route.list",
+                                   {{"routes", QJsonArray{kRoute}}, {"problems", QJsonArray{}}});
+        m_gui.service()->setResult(
+            "secret.set", {{"secret", QJsonObject{{"name", "GH_TOKEN"}, {"backend", "file"}}},
+                           {"backend", "file ~/.config/vivarium/secrets.json"}});
+        QVERIFY(m_gui.openWindow());
     }
 
-    void cleanup() {
-        m_window.reset();
-        m_service.reset();
-    }
+    void cleanup() { m_gui.reset(); }
 
     void listsWhatTheServiceHas() {
         CredentialsPage* page = openPage();
         QVERIFY(page);
-        QCOMPARE(m_window->pages()->tabText(m_window->pages()->indexOf(page)), QString("Secrets && Routes"));
+        QCOMPARE(m_gui.window()->pages()->tabText(m_gui.window()->pages()->indexOf(page)),
+                 QString("Secrets && Routes"));
         QTRY_COMPARE(page->secretsModel()->rowCount(), 1);
         auto* secrets = page->secretsModel();
         QCOMPARE(secrets->data(secrets->index(0, 0)).toString(), QString("OPENAI_API_KEY"));
@@ -112,19 +92,21 @@ private slots:
         QCOMPARE(routes->data(routes->index(0, 3)).toString(), QString("$OPENAI_BASE_URL"));
 
         // Events from elsewhere (viv) bring both lists again.
-        const int before = int(m_service->requestsOf("route.list").size());
+        const int before = int(m_gui.service()->requestsOf("route.list").size());
         QJsonObject second = kRoute;
         second["name"] = "github";
         second["missing_secrets"] = QJsonArray{"GH_TOKEN"};
-        m_service->setResult("route.list", {{"routes", QJsonArray{kRoute, second}},
-                                            {"problems", QJsonArray{QJsonObject{
-                                                             {"file", "~/.config/vivarium/routes/bad.json"},
-                                                             {"field", "upstream"},
-                                                             {"message", "~/.config/vivarium/routes/bad.json: field "
-                                                                         "'upstream' is required"}}}}});
-        m_service->sendEvent("route.changed", {{"name", "github"}, {"removed", false}});
+        m_gui.service()->setResult(
+            "route.list",
+            {{"routes", QJsonArray{kRoute, second}},
+             {"problems",
+              QJsonArray{QJsonObject{{"file", "~/.config/vivarium/routes/bad.json"},
+                                     {"field", "upstream"},
+                                     {"message", "~/.config/vivarium/routes/bad.json: field "
+                                                 "'upstream' is required"}}}}});
+        m_gui.service()->sendEvent("route.changed", {{"name", "github"}, {"removed", false}});
         QTRY_COMPARE(routes->rowCount(), 2);
-        QVERIFY(int(m_service->requestsOf("route.list").size()) > before);
+        QVERIFY(int(m_gui.service()->requestsOf("route.list").size()) > before);
         QCOMPARE(routes->data(routes->index(1, 4)).toString(), QString("GH_TOKEN"));
         QVERIFY(page->routeProblemsText().contains("bad.json: field 'upstream'"));
     }
@@ -147,15 +129,16 @@ private slots:
         QTest::keyClicks(dialog->valueEdit(), "ghp_typed_value");
         QVERIFY(dialog->saveButton()->isEnabled());
         dialog->saveButton()->click();
-        QTRY_COMPARE(m_service->requestsOf("secret.set").size(), 1);
-        const QJsonObject sent = m_service->requestsOf("secret.set").first();
+        QTRY_COMPARE(m_gui.service()->requestsOf("secret.set").size(), 1);
+        const QJsonObject sent = m_gui.service()->requestsOf("secret.set").first();
         QCOMPARE(sent.value("name").toString(), QString("GH_TOKEN"));
         QCOMPARE(sent.value("value").toString(), QString("ghp_typed_value"));
         QTRY_VERIFY(!page->findChild<SecretDialog*>()); // closed on the result
 
         // An existing secret: the name is fixed, only the value is replaced; an error keeps the
         // dialog open with the service's message, and the field holds no copy of the value.
-        m_service->setError("secret.set", "keyring", "Cannot store secret 'OPENAI_API_KEY' in the desktop keyring");
+        m_gui.service()->setError("secret.set", "keyring",
+                                  "Cannot store secret 'OPENAI_API_KEY' in the desktop keyring");
         page->secretsTable()->selectRow(0);
         page->setSecretAction()->trigger();
         QTRY_VERIFY(page->findChild<SecretDialog*>());
@@ -181,17 +164,19 @@ private slots:
         QVERIFY(box->text().contains("“OPENAI_API_KEY”"));
         box->button(QMessageBox::Cancel)->click();
         QTRY_VERIFY(!page->findChild<QMessageBox*>());
-        QVERIFY(m_service->requestsOf("secret.remove").isEmpty());
+        QVERIFY(m_gui.service()->requestsOf("secret.remove").isEmpty());
 
-        m_service->setError("route.remove", "route_in_use", "Route 'openai' is used by template web");
+        m_gui.service()->setError("route.remove", "route_in_use",
+                                  "Route 'openai' is used by template web");
         page->routesTable()->selectRow(0);
         page->deleteRouteAction()->trigger();
         QTRY_VERIFY(page->findChild<QMessageBox*>());
         page->findChild<QMessageBox*>()->button(QMessageBox::Yes)->click();
-        QTRY_COMPARE(m_service->requestsOf("route.remove").size(), 1);
-        QCOMPARE(m_service->requestsOf("route.remove").first().value("name").toString(), QString("openai"));
+        QTRY_COMPARE(m_gui.service()->requestsOf("route.remove").size(), 1);
+        QCOMPARE(m_gui.service()->requestsOf("route.remove").first().value("name").toString(),
+                 QString("openai"));
         auto shown = [&] { // the window shows the failure, as every action's
-            for (QMessageBox* b : m_window->findChildren<QMessageBox*>())
+            for (QMessageBox* b : m_gui.window()->findChildren<QMessageBox*>())
                 if (b->informativeText().contains("used by template web"))
                     return true;
             return false;
@@ -238,7 +223,7 @@ private slots:
     void addAndEditRoutesThroughTheService() {
         CredentialsPage* page = openPage();
         QVERIFY(page);
-        m_service->setError("route.add", "route_exists", "Route 'gh' already exists");
+        m_gui.service()->setError("route.add", "route_exists", "Route 'gh' already exists");
         page->addRouteAction()->trigger();
         QTRY_VERIFY(page->findChild<RouteDialog*>());
         auto* dialog = page->findChild<RouteDialog*>();
@@ -249,11 +234,12 @@ private slots:
         dialog->saveButton()->click();
         QTRY_VERIFY(dialog->statusText().contains("already exists"));
         QVERIFY(dialog->isVisible());
-        QCOMPARE(m_service->requestsOf("route.add").first().value("name").toString(), QString("gh"));
+        QCOMPARE(m_gui.service()->requestsOf("route.add").first().value("name").toString(),
+                 QString("gh"));
         dialog->reject();
         QTRY_VERIFY(!page->findChild<RouteDialog*>());
 
-        m_service->setResult("route.update", {{"route", kRoute}, {"warnings", QJsonArray{}}});
+        m_gui.service()->setResult("route.update", {{"route", kRoute}, {"warnings", QJsonArray{}}});
         page->routesTable()->selectRow(0);
         page->editRouteAction()->trigger();
         QTRY_VERIFY(page->findChild<RouteDialog*>());
@@ -262,8 +248,8 @@ private slots:
         QCOMPARE(dialog->headersTable()->item(0, 1)->text(), QString("Bearer {secret:OPENAI_API_KEY}"));
         dialog->upstreamEdit()->setText("https://api.openai.com/v2");
         dialog->saveButton()->click();
-        QTRY_COMPARE(m_service->requestsOf("route.update").size(), 1);
-        QCOMPARE(m_service->requestsOf("route.update").first().value("upstream").toString(),
+        QTRY_COMPARE(m_gui.service()->requestsOf("route.update").size(), 1);
+        QCOMPARE(m_gui.service()->requestsOf("route.update").first().value("upstream").toString(),
                  QString("https://api.openai.com/v2"));
         QTRY_VERIFY(!page->findChild<RouteDialog*>());
     }

@@ -3,6 +3,7 @@
 // errors, cancel, refresh on another client's upload, delete, then the stopped state).
 // Dialogs are replaced through FilesTab::Prompts.
 #include "../integration/ServiceFixture.h"
+#include "GuiFixture.h"
 
 #include "ApiClient.h"
 #include "FileTransfer.h"
@@ -31,6 +32,7 @@
 
 using namespace vivarium;
 using namespace vivarium::gui;
+using vivarium::testing::actionWithShortcut;
 
 namespace {
 
@@ -69,13 +71,6 @@ bool dropOn(QTableView* view, const QStringList& localPaths) {
 void doubleClick(QTableView* view, QPoint at) {
     QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, at);
     QTest::mouseDClick(view->viewport(), Qt::LeftButton, {}, at);
-}
-
-QAction* actionWithShortcut(QWidget* tab, const QKeySequence& key) {
-    for (QAction* a : tab->findChildren<QAction*>())
-        if (a->shortcut() == key)
-            return a;
-    return nullptr;
 }
 
 QStringList entriesOf(const QString& dir) {

@@ -3,7 +3,7 @@
 // Pull… dialog: what it sends, per-layer rows with progress bars from recorded progress
 // messages, the result and a failure, and Cancel Pull (image.pull.cancel, then the pull's own
 // `cancelled` answer). RegistryTest covers image.pull and its cancel on the real service.
-#include "../support/FakeService.h"
+#include "GuiFixture.h"
 
 #include "CatalogPage.h"
 #include "ImagePullDialog.h"
@@ -22,17 +22,15 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QSettings>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QStandardItemModel>
-#include <QStandardPaths>
 #include <QTableView>
 #include <QTest>
 
 using namespace vivarium;
 using namespace vivarium::gui;
-using vivarium::testing::FakeService;
+using namespace vivarium::testing;
 
 namespace {
 
@@ -61,13 +59,6 @@ QJsonObject layer(char c, qint64 size, qint64 done, const char* state) {
         {"digest", "sha256:" + QString(64, c)}, {"size", size}, {"done", done}, {"state", state}};
 }
 
-QAction* actionWithShortcut(QWidget* window, const QKeySequence& shortcut) {
-    for (QAction* a : window->findChildren<QAction*>())
-        if (a->shortcut() == shortcut && a->isEnabled())
-            return a;
-    return nullptr;
-}
-
 QString formText(QWidget* page, const QString& label) {
     // The value beside `label` in the details form.
     const QList<QLabel*> labels = page->findChildren<QLabel*>();
@@ -81,12 +72,11 @@ QString formText(QWidget* page, const QString& label) {
 
 class ImagesPageTest : public QObject {
     Q_OBJECT
-    std::unique_ptr<FakeService> m_service;
-    std::unique_ptr<MainWindow> m_window;
+    GuiFixture m_gui;
 
     CatalogPage* openImagesPage() {
-        actionWithShortcut(m_window.get(), QKeySequence(Qt::CTRL | Qt::Key_3))->trigger();
-        CatalogPage* page = m_window->imagesPage();
+        enabledActionWithShortcut(m_gui.window(), QKeySequence(Qt::CTRL | Qt::Key_3))->trigger();
+        CatalogPage* page = m_gui.window()->imagesPage();
         if (!QTest::qWaitFor([page] { return page->model()->rowCount() == 2; }, 5000))
             return nullptr;
         return page;
@@ -98,34 +88,21 @@ class ImagesPageTest : public QObject {
     }
 
 private slots:
-    void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QSettings().clear();
-    }
+    void initTestCase() { useTestSettings(); }
 
     void init() {
-        m_service = std::make_unique<FakeService>();
-        QVERIFY(m_service->listen());
-        m_service->setResult("image.list",
-                             {{"images", QJsonArray{QJsonObject{{"name", "tiny"},
-                                                                {"kind", "builtin"},
-                                                                {"description", "BusyBox"},
-                                                                {"built", true},
-                                                                {"disk_bytes", 5 * 1048576}},
-                                                    pulledImage()}}});
-        qputenv("VIVARIUM_URL", m_service->url().toString().toUtf8());
-        qputenv("VIVARIUM_TOKEN", "fake-token");
-        m_window = std::make_unique<MainWindow>();
-        m_window->show();
-        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-        m_window->connectToService();
-        QTRY_VERIFY_WITH_TIMEOUT(m_window->isConnected(), 5000);
+        QVERIFY(m_gui.startService());
+        m_gui.service()->setResult("image.list",
+                                   {{"images", QJsonArray{QJsonObject{{"name", "tiny"},
+                                                                      {"kind", "builtin"},
+                                                                      {"description", "BusyBox"},
+                                                                      {"built", true},
+                                                                      {"disk_bytes", 5 * 1048576}},
+                                                          pulledImage()}}});
+        QVERIFY(m_gui.openWindow());
     }
 
-    void cleanup() {
-        m_window.reset();
-        m_service.reset();
-    }
+    void cleanup() { m_gui.reset(); }
 
     void pulledImageDetailsAndDelete() {
         CatalogPage* page = openImagesPage();
@@ -149,25 +126,25 @@ private slots:
         QVERIFY(formText(page, "Layers:").startsWith("3 ("));
 
         // Delete… asks first; Yes sends image.remove with the image's reference.
-        m_service->setResult("image.remove", {});
+        m_gui.service()->setResult("image.remove", {});
         page->deleteImageAction()->trigger();
         QMessageBox* box = nullptr;
-        QTRY_VERIFY((box = m_window->findChild<QMessageBox*>()) != nullptr);
+        QTRY_VERIFY((box = m_gui.window()->findChild<QMessageBox*>()) != nullptr);
         QVERIFY(box->text().contains("127.0.0.1:5000/test/py:1"));
         box->button(QMessageBox::Yes)->click();
-        QTRY_COMPARE(int(m_service->requestsOf("image.remove").size()), 1);
-        QCOMPARE(m_service->requestsOf("image.remove").first().value("ref").toString(),
+        QTRY_COMPARE(int(m_gui.service()->requestsOf("image.remove").size()), 1);
+        QCOMPARE(m_gui.service()->requestsOf("image.remove").first().value("ref").toString(),
                  QString("127.0.0.1:5000/test/py:1"));
 
         // A refusal from the service is reported, not swallowed.
-        m_service->setError("image.remove", "in_use", "The image is in use by sandbox web.");
+        m_gui.service()->setError("image.remove", "in_use", "The image is in use by sandbox web.");
         QStringList failed;
         const auto spy = connect(page, &CatalogPage::failed, this,
                                  [&failed](const QString& summary) { failed << summary; });
         auto disconnectSpy = qScopeGuard([spy] { QObject::disconnect(spy); });
         select(page, "127.0.0.1:5000/test/py:1");
         page->deleteImageAction()->trigger();
-        QTRY_VERIFY((box = m_window->findChild<QMessageBox*>()) != nullptr);
+        QTRY_VERIFY((box = m_gui.window()->findChild<QMessageBox*>()) != nullptr);
         box->button(QMessageBox::Yes)->click();
         QTRY_COMPARE(failed.size(), 1);
         QVERIFY(failed.first().contains("127.0.0.1:5000/test/py:1"));
@@ -178,7 +155,7 @@ private slots:
         QVERIFY(page);
         page->pullImageAction()->trigger();
         ImagePullDialog* dialog = nullptr;
-        QTRY_VERIFY((dialog = m_window->findChild<ImagePullDialog*>()) != nullptr);
+        QTRY_VERIFY((dialog = m_gui.window()->findChild<ImagePullDialog*>()) != nullptr);
         auto* pull = [&] {
             for (QAbstractButton* b : dialog->findChild<QDialogButtonBox*>()->buttons())
                 if (b->text().contains("Pull"))
@@ -191,12 +168,12 @@ private slots:
         dialog->insecureBox()->setChecked(true);
 
         // The service answers only after the progress below: hold the result back.
-        m_service->setError("image.pull", "registry_unreachable",
-                            "Cannot reach the registry 10.0.0.5:5000.");
+        m_gui.service()->setError("image.pull", "registry_unreachable",
+                                  "Cannot reach the registry 10.0.0.5:5000.");
         QSignalSpy pulled(dialog, &ImagePullDialog::pulled);
         pull->click();
-        QTRY_COMPARE(int(m_service->requestsOf("image.pull").size()), 1);
-        const QJsonObject sent = m_service->requestsOf("image.pull").first();
+        QTRY_COMPARE(int(m_gui.service()->requestsOf("image.pull").size()), 1);
+        const QJsonObject sent = m_gui.service()->requestsOf("image.pull").first();
         QCOMPARE(sent.value("ref").toString(), QString("10.0.0.5:5000/test/py:1"));
         QCOMPARE(sent.value("insecure").toBool(), true);
         QTRY_VERIFY(!dialog->pulling());
@@ -238,13 +215,13 @@ private slots:
         QCOMPARE(rows->item(2, ImagePullDialog::StateColumn)->text(), QString("Extracting"));
 
         // Success: the dialog says so and the page lists (and selects) the image.
-        m_service->setResult("image.pull", {{"image", pulledImage()}});
-        const int lists = int(m_service->requestsOf("image.list").size());
+        m_gui.service()->setResult("image.pull", {{"image", pulledImage()}});
+        const int lists = int(m_gui.service()->requestsOf("image.list").size());
         pull->click();
         QTRY_COMPARE(pulled.count(), 1);
         QCOMPARE(pulled.first().first().toString(), QString("127.0.0.1:5000/test/py:1"));
         QVERIFY(dialog->statusText().contains("Pulled 127.0.0.1:5000/test/py:1"));
-        QTRY_COMPARE(int(m_service->requestsOf("image.list").size()), lists + 1);
+        QTRY_COMPARE(int(m_gui.service()->requestsOf("image.list").size()), lists + 1);
         dialog->reject();
     }
 
@@ -252,7 +229,7 @@ private slots:
         // The New Sandbox dialog offers the pulled images (not the built-in ones) besides the
         // template's own image, and sends the chosen one as sandbox.create's `image`.
         ApiClient api;
-        api.open(Endpoint{m_service->url(), "fake-token", true});
+        api.open(Endpoint{m_gui.service()->url(), "fake-token", true});
         QTRY_VERIFY_WITH_TIMEOUT(api.isConnected(), 5000);
         const QJsonArray templates{QJsonObject{{"name", "tiny"}, {"vcpus", 1}, {"memory_mib", 256}},
                                    QJsonObject{{"name", "default"}, {"vcpus", 2}, {"memory_mib", 1024}}};
@@ -263,12 +240,12 @@ private slots:
         QCOMPARE(image->itemText(1), QString("127.0.0.1:5000/test/py:1"));
         dialog.selectTemplate("tiny");
         image->setCurrentIndex(1);
-        m_service->setError("sandbox.create", "boot_failed", "The guest did not boot.");
+        m_gui.service()->setError("sandbox.create", "boot_failed", "The guest did not boot.");
         for (QAbstractButton* b : dialog.findChild<QDialogButtonBox*>()->buttons())
             if (b->text().contains("reate"))
                 b->click();
-        QTRY_COMPARE(int(m_service->requestsOf("sandbox.create").size()), 1);
-        const QJsonObject sent = m_service->requestsOf("sandbox.create").first();
+        QTRY_COMPARE(int(m_gui.service()->requestsOf("sandbox.create").size()), 1);
+        const QJsonObject sent = m_gui.service()->requestsOf("sandbox.create").first();
         QCOMPARE(sent.value("template").toString(), QString("tiny"));
         QCOMPARE(sent.value("image").toString(), QString("127.0.0.1:5000/test/py:1"));
         // The template's own image: no `image` field.
@@ -277,8 +254,8 @@ private slots:
         for (QAbstractButton* b : dialog.findChild<QDialogButtonBox*>()->buttons())
             if (b->text().contains("reate"))
                 b->click();
-        QTRY_COMPARE(int(m_service->requestsOf("sandbox.create").size()), 2);
-        QVERIFY(!m_service->requestsOf("sandbox.create").last().contains("image"));
+        QTRY_COMPARE(int(m_gui.service()->requestsOf("sandbox.create").size()), 2);
+        QVERIFY(!m_gui.service()->requestsOf("sandbox.create").last().contains("image"));
     }
 
     void cancelAPull() {
@@ -286,35 +263,37 @@ private slots:
         QVERIFY(page);
         page->pullImageAction()->trigger();
         ImagePullDialog* dialog = nullptr;
-        QTRY_VERIFY((dialog = m_window->findChild<ImagePullDialog*>()) != nullptr);
+        QTRY_VERIFY((dialog = m_gui.window()->findChild<ImagePullDialog*>()) != nullptr);
         QPushButton* cancel = dialog->cancelPullButton();
         QVERIFY(cancel->isHidden()); // only while a pull runs
         QTest::keyClicks(dialog->referenceEdit(), "127.0.0.1:5000/test/big:1");
-        m_service->setHeld("image.pull"); // a pull that runs until the test answers it
-        m_service->setResult("image.pull.cancel", {});
+        m_gui.service()->setHeld("image.pull"); // a pull that runs until the test answers it
+        m_gui.service()->setResult("image.pull.cancel", {});
         dialog->startPull();
-        QTRY_COMPARE(int(m_service->requestsOf("image.pull").size()), 1);
-        const qint64 pullId = m_service->requestsOf("image.pull").first().value("id").toInteger();
+        QTRY_COMPARE(int(m_gui.service()->requestsOf("image.pull").size()), 1);
+        const qint64 pullId =
+            m_gui.service()->requestsOf("image.pull").first().value("id").toInteger();
         QVERIFY(dialog->pulling());
         QVERIFY(cancel->isVisible() && cancel->isEnabled());
-        m_service->send({{"type", "progress"},
-                         {"id", pullId},
-                         {"percent", 30},
-                         {"message", "downloading sha256:bbbbbbbbbbbb"},
-                         {"layers", QJsonArray{layer('b', 4000, 1000, "downloading")}}});
+        m_gui.service()->send({{"type", "progress"},
+                               {"id", pullId},
+                               {"percent", 30},
+                               {"message", "downloading sha256:bbbbbbbbbbbb"},
+                               {"layers", QJsonArray{layer('b', 4000, 1000, "downloading")}}});
         QTRY_COMPARE(dialog->layers()->rowCount(), 1);
 
         QTest::mouseClick(cancel, Qt::LeftButton);
-        QTRY_COMPARE(int(m_service->requestsOf("image.pull.cancel").size()), 1);
-        QCOMPARE(m_service->requestsOf("image.pull.cancel").first().value("ref").toString(),
+        QTRY_COMPARE(int(m_gui.service()->requestsOf("image.pull.cancel").size()), 1);
+        QCOMPARE(m_gui.service()->requestsOf("image.pull.cancel").first().value("ref").toString(),
                  QString("127.0.0.1:5000/test/big:1"));
         QVERIFY(!cancel->isEnabled()); // once
         QVERIFY2(dialog->statusText().contains("Cancelling"), qPrintable(dialog->statusText()));
         // The service answers the pull itself with `cancelled`.
-        m_service->send({{"type", "error"},
-                         {"id", pullId},
-                         {"error", QJsonObject{{"code", "cancelled"},
-                                               {"message", "The pull of x was cancelled."}}}});
+        m_gui.service()->send(
+            {{"type", "error"},
+             {"id", pullId},
+             {"error",
+              QJsonObject{{"code", "cancelled"}, {"message", "The pull of x was cancelled."}}}});
         QTRY_VERIFY(!dialog->pulling());
         QVERIFY2(dialog->statusText().contains("cancelled"), qPrintable(dialog->statusText()));
         QVERIFY(cancel->isHidden());

@@ -3,7 +3,7 @@
 // New/Edit/Duplicate/Delete with their shortcuts and the built-ins read-only, a service error
 // kept in the open dialog, the skipped files shown above the table, and the table and the
 // New Sandbox dialog following template.* events. ApiTest covers the real service.
-#include "../support/FakeService.h"
+#include "GuiFixture.h"
 
 #include "CatalogPage.h"
 #include "JsonTableModel.h"
@@ -17,14 +17,12 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
-#include <QPlainTextEdit>
 #include <QMessageBox>
+#include <QPlainTextEdit>
 #include <QPushButton>
-#include <QSettings>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
-#include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
@@ -32,7 +30,7 @@
 
 using namespace vivarium;
 using namespace vivarium::gui;
-using vivarium::testing::FakeService;
+using namespace vivarium::testing;
 
 namespace {
 
@@ -46,13 +44,6 @@ QJsonObject templateObject(const QString& name, bool builtin, int memory = 256) 
             {"env", QJsonObject{{"PORT", "8080"}}}, {"workdir", "/srv"}, {"user", ""}};
 }
 
-QAction* actionWithShortcut(QWidget* window, const QKeySequence& shortcut) {
-    for (QAction* a : window->findChildren<QAction*>())
-        if (a->shortcut() == shortcut)
-            return a;
-    return nullptr;
-}
-
 template <typename W> W* field(QWidget* dialog, const QString& accessibleOrLabel) {
     for (W* w : dialog->findChildren<W*>())
         if (w->accessibleName() == accessibleOrLabel)
@@ -64,12 +55,11 @@ template <typename W> W* field(QWidget* dialog, const QString& accessibleOrLabel
 
 class TemplateDialogTest : public QObject {
     Q_OBJECT
-    std::unique_ptr<FakeService> m_service;
-    std::unique_ptr<MainWindow> m_window;
+    GuiFixture m_gui;
 
     CatalogPage* openTemplatesPage() {
-        actionWithShortcut(m_window.get(), QKeySequence(Qt::CTRL | Qt::Key_2))->trigger();
-        CatalogPage* page = m_window->templatesPage();
+        actionWithShortcut(m_gui.window(), QKeySequence(Qt::CTRL | Qt::Key_2))->trigger();
+        CatalogPage* page = m_gui.window()->templatesPage();
         if (!QTest::qWaitFor([page] { return page->model()->rowCount() == 3; }, 5000))
             return nullptr;
         return page;
@@ -80,36 +70,24 @@ class TemplateDialogTest : public QObject {
     }
 
 private slots:
-    void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QSettings().clear();
-    }
+    void initTestCase() { useTestSettings(); }
 
     void init() {
-        m_service = std::make_unique<FakeService>();
-        QVERIFY(m_service->listen());
-        m_service->setResult("template.list",
-                             {{"templates", QJsonArray{templateObject("default", true, 512), templateObject("tiny", true),
-                                                       templateObject("web", false)}},
-                              {"problems", QJsonArray{QJsonObject{
-                                               {"file", "~/.config/vivarium/templates/bad.json"},
-                                               {"field", "memory_mib"},
-                                               {"message", "~/.config/vivarium/templates/bad.json: field "
-                                                           "'memory_mib' must be a number between 64 and 65536"}}}},
-                              {"limits", kLimits}});
-        qputenv("VIVARIUM_URL", m_service->url().toString().toUtf8());
-        qputenv("VIVARIUM_TOKEN", "fake-token");
-        m_window = std::make_unique<MainWindow>();
-        m_window->show();
-        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-        m_window->connectToService();
-        QTRY_VERIFY_WITH_TIMEOUT(m_window->isConnected(), 5000);
+        QVERIFY(m_gui.startService());
+        m_gui.service()->setResult(
+            "template.list",
+            {{"templates", QJsonArray{templateObject("default", true, 512),
+                                      templateObject("tiny", true), templateObject("web", false)}},
+             {"problems", QJsonArray{QJsonObject{
+                              {"file", "~/.config/vivarium/templates/bad.json"},
+                              {"field", "memory_mib"},
+                              {"message", "~/.config/vivarium/templates/bad.json: field "
+                                          "'memory_mib' must be a number between 64 and 65536"}}}},
+             {"limits", kLimits}});
+        QVERIFY(m_gui.openWindow());
     }
 
-    void cleanup() {
-        m_window.reset();
-        m_service.reset();
-    }
+    void cleanup() { m_gui.reset(); }
 
     void formValidatesAsYouType() {
         TemplateDialog dialog(nullptr, TemplateDialog::Mode::Create,
@@ -131,7 +109,7 @@ private slots:
 
         // Ranges come from the service's limits: spin boxes cannot go past them.
         auto spins = dialog.findChildren<QSpinBox*>();
-        QCOMPARE(spins.size(), 3);
+        QVERIFY(spins.size() >= 3); // vcpus, memory, disk first; then the idle (and pool) groups
         QSpinBox* vcpus = spins[0];
         QSpinBox* memory = spins[1];
         QSpinBox* disk = spins[2];
@@ -183,19 +161,32 @@ private slots:
         QCOMPARE(fields.value("user").toString(), QString("1000"));
         disk->setValue(0); // back to the image's size: sent as null
         QVERIFY(dialog.fields().value("disk_mib").isNull());
+
+        // Idle reaping: off by default (the action only matters with a timeout).
+        auto* idle = dialog.findChild<QSpinBox*>("idleTimeout");
+        auto* action = dialog.findChild<QComboBox*>("idleAction");
+        QVERIFY(idle && action);
+        QCOMPARE(dialog.fields().value("idle_timeout_s").toInt(), 0);
+        QVERIFY(!action->isEnabled());
+        idle->setValue(900);
+        QVERIFY(action->isEnabled());
+        action->setCurrentIndex(action->findData("hibernate"));
+        QCOMPARE(dialog.fields().value("idle_timeout_s").toInt(), 900);
+        QCOMPARE(dialog.fields().value("idle_action").toString(), QString("hibernate"));
     }
 
     // The Network group: egress, the allowlist checked line by line by the service's rules,
     // and the routes checklist from route.list (a route that went away shows as missing).
     void networkGroup() {
-        m_service->setResult("route.list", {{"routes", QJsonArray{QJsonObject{{"name", "openai"}},
-                                                                  QJsonObject{{"name", "github"}}}}});
+        m_gui.service()->setResult("route.list",
+                                   {{"routes", QJsonArray{QJsonObject{{"name", "openai"}},
+                                                          QJsonObject{{"name", "github"}}}}});
         QJsonObject source = templateObject("web", false);
         source["network"] = QJsonObject{{"egress", "proxy"},
                                         {"allow", QJsonArray{"pypi.org", "*.github.com:443"}},
                                         {"routes", QJsonArray{"openai", "gone"}}};
-        TemplateDialog dialog(m_window->findChild<ApiClient*>(), TemplateDialog::Mode::Edit, source, kLimits,
-                              {"default", "tiny", "web"});
+        TemplateDialog dialog(m_gui.window()->findChild<ApiClient*>(), TemplateDialog::Mode::Edit,
+                              source, kLimits, {"default", "tiny", "web"});
         QCOMPARE(dialog.egressCombo()->currentData().toString(), QString("proxy"));
         QCOMPARE(dialog.allowEdit()->toPlainText(), QString("pypi.org\n*.github.com:443"));
         // route.list answers: every route listed, the template's ticked, the missing one marked.
@@ -233,10 +224,16 @@ private slots:
         QCOMPARE(dialog.fields().value("network").toObject().value("egress").toString(), QString("none"));
 
         // Save sends the network with the rest (template.update).
-        m_service->setResult("template.update", {{"template", source}});
+        m_gui.service()->setResult("template.update", {{"template", source}});
         dialog.saveButton()->click();
-        QTRY_COMPARE(m_service->requestsOf("template.update").size(), 1);
-        QCOMPARE(m_service->requestsOf("template.update").first().value("network").toObject().value("routes").toArray(),
+        QTRY_COMPARE(m_gui.service()->requestsOf("template.update").size(), 1);
+        QCOMPARE(m_gui.service()
+                     ->requestsOf("template.update")
+                     .first()
+                     .value("network")
+                     .toObject()
+                     .value("routes")
+                     .toArray(),
                  (QJsonArray{"openai", "github"}));
 
         // A new template starts with no way out and no routes.
@@ -272,11 +269,12 @@ private slots:
         QCOMPARE(dialog->mode(), TemplateDialog::Mode::Duplicate);
         QCOMPARE(dialog->templateName(), QString("tiny-copy"));
         QCOMPARE(dialog->fields().value("env").toObject().value("PORT").toString(), QString("8080"));
-        m_service->setResult("template.create", {{"template", templateObject("tiny-copy", false)}});
+        m_gui.service()->setResult("template.create",
+                                   {{"template", templateObject("tiny-copy", false)}});
         QSignalSpy accepted(dialog, &QDialog::accepted);
         QTest::mouseClick(dialog->saveButton(), Qt::LeftButton);
-        QTRY_COMPARE(m_service->requestsOf("template.create").size(), 1);
-        const QJsonObject sent = m_service->requestsOf("template.create").first();
+        QTRY_COMPARE(m_gui.service()->requestsOf("template.create").size(), 1);
+        const QJsonObject sent = m_gui.service()->requestsOf("template.create").first();
         QCOMPARE(sent.value("name").toString(), QString("tiny-copy"));
         QCOMPARE(sent.value("from").toString(), QString("tiny"));
         QCOMPARE(sent.value("image").toString(), QString("tiny"));
@@ -293,15 +291,17 @@ private slots:
         QCOMPARE(dialog->mode(), TemplateDialog::Mode::Create);
         QCOMPARE(dialog->fields().value("memory_mib").toInt(), 512);
         field<QLineEdit>(dialog, "Name")->setText("api");
-        m_service->setError("template.create", "unknown_image",
-                            "Image 'python:3.12-slim' is not available; built-in images: default, tiny.");
+        m_gui.service()->setError(
+            "template.create", "unknown_image",
+            "Image 'python:3.12-slim' is not available; built-in images: default, tiny.");
         dialog->findChild<QComboBox*>()->setCurrentText("python:3.12-slim");
         QTest::mouseClick(dialog->saveButton(), Qt::LeftButton);
         QTRY_VERIFY(dialog->statusText().contains("is not available; built-in images: default, tiny"));
         QVERIFY(dialog->isVisible());
         QVERIFY(dialog->saveButton()->isEnabled()); // the user can correct it and try again
-        QCOMPARE(m_service->requestsOf("template.create").last().value("image").toString(), QString("python:3.12-slim"));
-        QVERIFY(!m_service->requestsOf("template.create").last().contains("from"));
+        QCOMPARE(m_gui.service()->requestsOf("template.create").last().value("image").toString(),
+                 QString("python:3.12-slim"));
+        QVERIFY(!m_gui.service()->requestsOf("template.create").last().contains("from"));
         dialog->reject();
         QTRY_VERIFY(!page->findChild<TemplateDialog*>());
 
@@ -314,10 +314,11 @@ private slots:
         QCOMPARE(dialog->mode(), TemplateDialog::Mode::Edit);
         QVERIFY(field<QLineEdit>(dialog, "Name")->isReadOnly());
         dialog->findChildren<QSpinBox*>()[1]->setValue(1024);
-        m_service->setResult("template.update", {{"template", templateObject("web", false, 1024)}});
+        m_gui.service()->setResult("template.update",
+                                   {{"template", templateObject("web", false, 1024)}});
         QTest::mouseClick(dialog->saveButton(), Qt::LeftButton);
-        QTRY_COMPARE(m_service->requestsOf("template.update").size(), 1);
-        const QJsonObject sent = m_service->requestsOf("template.update").first();
+        QTRY_COMPARE(m_gui.service()->requestsOf("template.update").size(), 1);
+        const QJsonObject sent = m_gui.service()->requestsOf("template.update").first();
         QCOMPARE(sent.value("name").toString(), QString("web"));
         QCOMPARE(sent.value("memory_mib").toInt(), 1024);
         QCOMPARE(sent.value("workdir").toString(), QString("/srv"));
@@ -335,18 +336,20 @@ private slots:
         QVERIFY(box->text().contains("“web”"));
         box->button(QMessageBox::Cancel)->click();
         QTRY_VERIFY(!page->findChild<QMessageBox*>());
-        QVERIFY(m_service->requestsOf("template.remove").isEmpty());
+        QVERIFY(m_gui.service()->requestsOf("template.remove").isEmpty());
 
-        m_service->setError("template.remove", "io_error", "Cannot remove ~/.config/vivarium/templates/web.json");
+        m_gui.service()->setError("template.remove", "io_error",
+                                  "Cannot remove ~/.config/vivarium/templates/web.json");
         page->deleteTemplateAction()->trigger();
         QTRY_VERIFY(page->findChild<QMessageBox*>());
         page->findChild<QMessageBox*>()->button(QMessageBox::Yes)->click();
-        QTRY_COMPARE(m_service->requestsOf("template.remove").size(), 1);
-        QCOMPARE(m_service->requestsOf("template.remove").first().value("name").toString(), QString("web"));
+        QTRY_COMPARE(m_gui.service()->requestsOf("template.remove").size(), 1);
+        QCOMPARE(m_gui.service()->requestsOf("template.remove").first().value("name").toString(),
+                 QString("web"));
         // The failure is shown by the window, as every action's.
-        QTRY_VERIFY(!m_window->findChildren<QMessageBox*>().isEmpty());
+        QTRY_VERIFY(!m_gui.window()->findChildren<QMessageBox*>().isEmpty());
         bool shown = false;
-        for (QMessageBox* b : m_window->findChildren<QMessageBox*>())
+        for (QMessageBox* b : m_gui.window()->findChildren<QMessageBox*>())
             shown |= b->informativeText().contains("Cannot remove");
         QVERIFY(shown);
     }
@@ -355,23 +358,25 @@ private slots:
         CatalogPage* page = openTemplatesPage();
         QVERIFY(page);
         select(page, "web");
-        m_service->sendEvent("template.added", {{"template", templateObject("api", false, 128)}});
+        m_gui.service()->sendEvent("template.added",
+                                   {{"template", templateObject("api", false, 128)}});
         QTRY_COMPARE(page->model()->rowCount(), 4);
-        m_service->sendEvent("template.changed", {{"template", templateObject("web", false, 2048)}});
+        m_gui.service()->sendEvent("template.changed",
+                                   {{"template", templateObject("web", false, 2048)}});
         QTRY_COMPARE(page->model()->object(page->model()->rowOf("web")).value("memory_mib").toInt(), 2048);
         QCOMPARE(page->currentKey(), QString("web")); // updated in place: the selection stays
-        m_service->sendEvent("template.problems", {{"problems", QJsonArray{}}});
+        m_gui.service()->sendEvent("template.problems", {{"problems", QJsonArray{}}});
         QTRY_VERIFY(page->problemsText().isEmpty());
-        m_service->sendEvent("template.removed", {{"name", "web"}});
+        m_gui.service()->sendEvent("template.removed", {{"name", "web"}});
         QTRY_COMPARE(page->model()->rowOf("web"), -1);
 
         // New Sandbox offers what the events brought.
-        actionWithShortcut(m_window.get(), QKeySequence::New)->trigger();
-        QTRY_VERIFY(m_window->findChild<NewSandboxDialog*>());
-        auto* combo = m_window->findChild<NewSandboxDialog*>()->findChild<QComboBox*>();
+        actionWithShortcut(m_gui.window(), QKeySequence::New)->trigger();
+        QTRY_VERIFY(m_gui.window()->findChild<NewSandboxDialog*>());
+        auto* combo = m_gui.window()->findChild<NewSandboxDialog*>()->findChild<QComboBox*>();
         QVERIFY(combo->findData("api") >= 0);
         QCOMPARE(combo->findData("web"), -1);
-        m_window->findChild<NewSandboxDialog*>()->reject();
+        m_gui.window()->findChild<NewSandboxDialog*>()->reject();
     }
 };
 

@@ -3,7 +3,7 @@
 // is retried on its own while the list keeps what it showed (updated in place afterwards),
 // the Templates and Images views, the Open Terminal action, and the System/Light/Dark
 // setting. MainWindowTest covers the same window against the real service.
-#include "../support/FakeService.h"
+#include "GuiFixture.h"
 
 #include "Appearance.h"
 #include "CatalogPage.h"
@@ -25,24 +25,16 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
-#include <QStandardPaths>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTest>
 
 using namespace vivarium;
 using namespace vivarium::gui;
-using vivarium::testing::FakeService;
-using vivarium::testing::fakeSandbox;
+using namespace vivarium::testing;
 
 namespace {
-
-QAction* actionWithShortcut(QWidget* window, const QKeySequence& shortcut) {
-    for (QAction* a : window->findChildren<QAction*>())
-        if (a->shortcut() == shortcut)
-            return a;
-    return nullptr;
-}
 
 QAction* menuAction(QMainWindow* window, const QString& menuText, const QString& text) {
     for (QAction* top : window->menuBar()->actions()) {
@@ -70,119 +62,160 @@ QJsonArray threeSandboxes() {
 class WindowTest : public QObject {
     Q_OBJECT
 private slots:
-    void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QSettings().clear();
-    }
+    void initTestCase() { useTestSettings(); }
 
     void init() {
-        m_service = std::make_unique<FakeService>();
-        QVERIFY(m_service->listen());
-        m_service->setResult("sandbox.list", {{"sandboxes", threeSandboxes()}});
-        qputenv("VIVARIUM_URL", m_service->url().toString().toUtf8());
-        qputenv("VIVARIUM_TOKEN", "fake-token");
-        m_window = std::make_unique<MainWindow>();
-        m_window->show();
-        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-        m_window->connectToService();
-        QTRY_VERIFY_WITH_TIMEOUT(m_window->isConnected(), 5000);
-        QTRY_COMPARE_WITH_TIMEOUT(m_window->sandboxModel()->rowCount(), 3, 5000);
+        QVERIFY(m_gui.startService());
+        m_gui.service()->setResult("sandbox.list", {{"sandboxes", threeSandboxes()}});
+        QVERIFY(m_gui.openWindow());
+        QTRY_COMPARE_WITH_TIMEOUT(m_gui.window()->sandboxModel()->rowCount(), 3, 5000);
     }
 
-    void cleanup() {
-        m_window.reset();
-        m_service.reset();
-    }
+    void cleanup() { m_gui.reset(); }
 
     void stopActsOnTheStoppableSelection() {
-        QTableView* table = m_window->sandboxTable();
-        auto* proxy = m_window->sandboxProxy();
+        QTableView* table = m_gui.window()->sandboxTable();
+        auto* proxy = m_gui.window()->sandboxProxy();
         table->selectAll();
-        QAction* stop = actionWithShortcut(m_window.get(), QKeySequence(Qt::CTRL | Qt::Key_Period));
-        QAction* start = actionWithShortcut(m_window.get(), QKeySequence(Qt::CTRL | Qt::Key_R));
+        QAction* stop = actionWithShortcut(m_gui.window(), QKeySequence(Qt::CTRL | Qt::Key_Period));
+        QAction* start = actionWithShortcut(m_gui.window(), QKeySequence(Qt::CTRL | Qt::Key_R));
         QVERIFY(stop && start);
         QVERIFY(stop->isEnabled());
         QVERIFY(start->isEnabled()); // beta is stopped
         stop->trigger();
-        QTRY_COMPARE(m_service->requestsOf("sandbox.stop").size(), 2);
+        QTRY_COMPARE(m_gui.service()->requestsOf("sandbox.stop").size(), 2);
         QStringList stopped;
-        for (const QJsonObject& r : m_service->requestsOf("sandbox.stop"))
+        for (const QJsonObject& r : m_gui.service()->requestsOf("sandbox.stop"))
             stopped << r.value("sandbox").toString();
         stopped.sort();
         QCOMPARE(stopped, (QStringList{"aaaa1111", "cccc3333"}));
 
         // Only beta: Start sends one request, Stop is disabled.
-        const int betaRow = proxy->mapFromSource(m_window->sandboxModel()->index(
-                                                     m_window->sandboxModel()->rowOf("bbbb2222"), 0)).row();
+        const int betaRow = proxy
+                                ->mapFromSource(m_gui.window()->sandboxModel()->index(
+                                    m_gui.window()->sandboxModel()->rowOf("bbbb2222"), 0))
+                                .row();
         table->selectRow(betaRow);
         QVERIFY(!stop->isEnabled());
         start->trigger();
-        QTRY_COMPARE(m_service->requestsOf("sandbox.start").size(), 1);
-        QCOMPARE(m_service->requestsOf("sandbox.start").first().value("sandbox").toString(), QString("bbbb2222"));
+        QTRY_COMPARE(m_gui.service()->requestsOf("sandbox.start").size(), 1);
+        QCOMPARE(m_gui.service()->requestsOf("sandbox.start").first().value("sandbox").toString(),
+                 QString("bbbb2222"));
+    }
+
+    void lifecycleActionsFollowTheState() {
+        QAction* pause =
+            actionWithShortcut(m_gui.window(), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_P));
+        QAction* resume =
+            actionWithShortcut(m_gui.window(), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_R));
+        QAction* hibernate =
+            actionWithShortcut(m_gui.window(), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_H));
+        QAction* start = actionWithShortcut(m_gui.window(), QKeySequence(Qt::CTRL | Qt::Key_R));
+        QAction* stop = actionWithShortcut(m_gui.window(), QKeySequence(Qt::CTRL | Qt::Key_Period));
+        QVERIFY(pause && resume && hibernate && start && stop);
+        QVERIFY(m_gui.window()->selectSandbox("aaaa1111")); // ready
+        QVERIFY(pause->isEnabled() && hibernate->isEnabled() && !resume->isEnabled());
+        pause->trigger();
+        QTRY_COMPARE(m_gui.service()->requestsOf("sandbox.pause").size(), 1);
+        QCOMPARE(m_gui.service()->requestsOf("sandbox.pause").first().value("sandbox").toString(),
+                 QString("aaaa1111"));
+
+        m_gui.service()->sendEvent("sandbox.state",
+                                   {{"sandbox", fakeSandbox("aaaa1111", "alpha", "paused")}});
+        QTRY_VERIFY(resume->isEnabled());
+        QVERIFY(!pause->isEnabled() && hibernate->isEnabled() && stop->isEnabled() && !start->isEnabled());
+        QCOMPARE(m_gui.window()
+                     ->sandboxModel()
+                     ->index(m_gui.window()->sandboxModel()->rowOf("aaaa1111"), SandboxModel::State)
+                     .data()
+                     .toString(),
+                 QString("paused"));
+
+        m_gui.service()->sendEvent("sandbox.state",
+                                   {{"sandbox", fakeSandbox("aaaa1111", "alpha", "hibernated")}});
+        QTRY_VERIFY(!hibernate->isEnabled());
+        QVERIFY(resume->isEnabled() && !pause->isEnabled() && stop->isEnabled() && start->isEnabled());
+        resume->trigger();
+        QTRY_COMPARE(m_gui.service()->requestsOf("sandbox.resume").size(), 1);
+
+        // The idle warning reaches the status bar, naming the sandbox.
+        m_gui.service()->sendEvent(
+            "sandbox.idle_warning",
+            {{"id", "cccc3333"}, {"action", "hibernate"}, {"seconds_left", 30}});
+        QTRY_VERIFY(m_gui.window()->statusBar()->currentMessage().contains("gamma"));
+        QVERIFY(m_gui.window()->statusBar()->currentMessage().contains("hibernated in 30 s"));
     }
 
     void errorsFromActionsAreShownAsMessages() {
-        m_service->setError("sandbox.stop", "libvirt_error", "The domain vanished.");
-        QVERIFY(m_window->selectSandbox("aaaa1111"));
-        actionWithShortcut(m_window.get(), QKeySequence(Qt::CTRL | Qt::Key_Period))->trigger();
-        QTRY_VERIFY(!m_window->findChildren<QMessageBox*>().isEmpty());
-        auto* box = m_window->findChildren<QMessageBox*>().first();
+        m_gui.service()->setError("sandbox.stop", "libvirt_error", "The domain vanished.");
+        QVERIFY(m_gui.window()->selectSandbox("aaaa1111"));
+        actionWithShortcut(m_gui.window(), QKeySequence(Qt::CTRL | Qt::Key_Period))->trigger();
+        QTRY_VERIFY(!m_gui.window()->findChildren<QMessageBox*>().isEmpty());
+        auto* box = m_gui.window()->findChildren<QMessageBox*>().first();
         QVERIFY2(box->text().contains("alpha"), qPrintable(box->text()));
         QCOMPARE(box->informativeText(), QString("The domain vanished."));
         QVERIFY(!box->text().contains("libvirt_error"));
     }
 
     void reconnectsAndKeepsWhatItShows() {
-        QVERIFY(m_window->selectSandbox("cccc3333"));
-        SandboxModel* model = m_window->sandboxModel();
+        QVERIFY(m_gui.window()->selectSandbox("cccc3333"));
+        SandboxModel* model = m_gui.window()->sandboxModel();
         QAbstractItemModelTester tester(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         QSignalSpy resets(model, &QAbstractItemModel::modelReset);
 
-        m_service->stopListening(); // the service dies
-        QTRY_VERIFY_WITH_TIMEOUT(m_window->isReconnecting(), 5000);
-        QVERIFY(!m_window->isConnected());
+        m_gui.service()->stopListening(); // the service dies
+        QTRY_VERIFY_WITH_TIMEOUT(m_gui.window()->isReconnecting(), 5000);
+        QVERIFY(!m_gui.window()->isConnected());
         QCOMPARE(model->rowCount(), 3); // still shown, greyed out
-        QVERIFY(!m_window->sandboxTable()->isEnabled());
-        QVERIFY2(m_window->connectionText().contains("Reconnecting") ||
-                     m_window->connectionText().contains("Retrying"),
-                 qPrintable(m_window->connectionText()));
+        QVERIFY(!m_gui.window()->sandboxTable()->isEnabled());
+        QVERIFY2(m_gui.window()->connectionText().contains("Reconnecting") ||
+                     m_gui.window()->connectionText().contains("Retrying"),
+                 qPrintable(m_gui.window()->connectionText()));
 
         // It comes back with one sandbox gone and one changed.
-        m_service->setResult("sandbox.list",
-                             {{"sandboxes", QJsonArray{fakeSandbox("aaaa1111", "alpha", "stopped"),
-                                                       fakeSandbox("cccc3333", "gamma", "ready", "default")}}});
-        const int listsBefore = int(m_service->requestsOf("sandbox.list").size());
-        QVERIFY(m_service->listenAgain());
-        QTRY_VERIFY_WITH_TIMEOUT(m_window->isConnected(), 10000);
-        QTRY_COMPARE_WITH_TIMEOUT(int(m_service->requestsOf("sandbox.list").size()), listsBefore + 1, 5000);
+        m_gui.service()->setResult(
+            "sandbox.list",
+            {{"sandboxes", QJsonArray{fakeSandbox("aaaa1111", "alpha", "stopped"),
+                                      fakeSandbox("cccc3333", "gamma", "ready", "default")}}});
+        const int listsBefore = int(m_gui.service()->requestsOf("sandbox.list").size());
+        QVERIFY(m_gui.service()->listenAgain());
+        QTRY_VERIFY_WITH_TIMEOUT(m_gui.window()->isConnected(), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(int(m_gui.service()->requestsOf("sandbox.list").size()),
+                                  listsBefore + 1, 5000);
         QTRY_COMPARE(model->rowCount(), 2);
-        QVERIFY(!m_window->isReconnecting());
-        QVERIFY(m_window->sandboxTable()->isEnabled());
+        QVERIFY(!m_gui.window()->isReconnecting());
+        QVERIFY(m_gui.window()->sandboxTable()->isEnabled());
         QCOMPARE(model->sandbox("aaaa1111").value("state").toString(), QString("stopped"));
         QCOMPARE(resets.count(), 0); // updated in place
         // The selection survived, and the view still shows that sandbox.
-        QCOMPARE(m_window->sandboxTable()->currentIndex().data(SandboxModel::IdRole).toString(),
-                 QString("cccc3333"));
-        QCOMPARE(m_window->sandboxView()->sandboxId(), QString("cccc3333"));
+        QCOMPARE(
+            m_gui.window()->sandboxTable()->currentIndex().data(SandboxModel::IdRole).toString(),
+            QString("cccc3333"));
+        QCOMPARE(m_gui.window()->sandboxView()->sandboxId(), QString("cccc3333"));
     }
 
     void newSandboxesFromEventsAppear() {
-        m_service->sendEvent("sandbox.added", {{"sandbox", fakeSandbox("dddd4444", "delta", "booting")}});
-        QTRY_VERIFY(m_window->sandboxModel()->rowOf("dddd4444") >= 0);
-        m_window->filterEdit()->setText("delt");
-        QCOMPARE(m_window->sandboxProxy()->rowCount(), 1);
+        m_gui.service()->sendEvent("sandbox.added",
+                                   {{"sandbox", fakeSandbox("dddd4444", "delta", "booting")}});
+        QTRY_VERIFY(m_gui.window()->sandboxModel()->rowOf("dddd4444") >= 0);
+        m_gui.window()->filterEdit()->setText("delt");
+        QCOMPARE(m_gui.window()->sandboxProxy()->rowCount(), 1);
     }
 
     void templatesAndImagesViews() {
-        m_service->setResult("image.list",
-                             {{"images", QJsonArray{QJsonObject{{"name", "tiny"}, {"description", "BusyBox"},
-                                                                {"built", true}, {"disk_bytes", 5 * 1048576},
-                                                                {"built_at", "2026-11-27T01:00:00.000Z"}},
-                                                    QJsonObject{{"name", "default"}, {"description", "Debian"},
-                                                                {"built", false}}}}});
-        actionWithShortcut(m_window.get(), QKeySequence(Qt::CTRL | Qt::Key_2))->trigger();
-        QCOMPARE(m_window->pages()->currentWidget(), m_window->templatesPage());
-        CatalogPage* templates = m_window->templatesPage();
+        m_gui.service()->setResult(
+            "image.list",
+            {{"images",
+              QJsonArray{
+                  QJsonObject{{"name", "tiny"},
+                              {"description", "BusyBox"},
+                              {"built", true},
+                              {"disk_bytes", 5 * 1048576},
+                              {"built_at", "2026-11-27T01:00:00.000Z"}},
+                  QJsonObject{{"name", "default"}, {"description", "Debian"}, {"built", false}}}}});
+        actionWithShortcut(m_gui.window(), QKeySequence(Qt::CTRL | Qt::Key_2))->trigger();
+        QCOMPARE(m_gui.window()->pages()->currentWidget(), m_gui.window()->templatesPage());
+        CatalogPage* templates = m_gui.window()->templatesPage();
         QTRY_COMPARE(templates->model()->rowCount(), 2);
         QAbstractItemModelTester tester(templates->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         const int tiny = templates->model()->rowOf("tiny");
@@ -193,20 +226,21 @@ private slots:
         auto* proxy = qobject_cast<QSortFilterProxyModel*>(templates->table()->model());
         templates->table()->selectRow(proxy->mapFromSource(templates->model()->index(tiny, 0)).row());
         QCOMPARE(templates->currentKey(), QString("tiny"));
-        const int listsBeforeDialog = int(m_service->requestsOf("image.list").size());
+        const int listsBeforeDialog = int(m_gui.service()->requestsOf("image.list").size());
         templates->newSandboxAction()->trigger();
-        QTRY_VERIFY(m_window->findChild<NewSandboxDialog*>());
-        auto* dialog = m_window->findChild<NewSandboxDialog*>();
+        QTRY_VERIFY(m_gui.window()->findChild<NewSandboxDialog*>());
+        auto* dialog = m_gui.window()->findChild<NewSandboxDialog*>();
         QCOMPARE(dialog->findChild<QComboBox*>()->currentData().toString(), QString("tiny"));
         // The dialog lists the pulled images it offers.
-        QTRY_COMPARE(int(m_service->requestsOf("image.list").size()), listsBeforeDialog + 1);
+        QTRY_COMPARE(int(m_gui.service()->requestsOf("image.list").size()), listsBeforeDialog + 1);
         dialog->reject();
 
-        const int imageLists = int(m_service->requestsOf("image.list").size());
-        actionWithShortcut(m_window.get(), QKeySequence(Qt::CTRL | Qt::Key_3))->trigger();
-        QCOMPARE(m_window->pages()->currentWidget(), m_window->imagesPage());
-        QTRY_COMPARE(int(m_service->requestsOf("image.list").size()), imageLists + 1); // refreshed on show
-        JsonTableModel* images = m_window->imagesPage()->model();
+        const int imageLists = int(m_gui.service()->requestsOf("image.list").size());
+        actionWithShortcut(m_gui.window(), QKeySequence(Qt::CTRL | Qt::Key_3))->trigger();
+        QCOMPARE(m_gui.window()->pages()->currentWidget(), m_gui.window()->imagesPage());
+        QTRY_COMPARE(int(m_gui.service()->requestsOf("image.list").size()),
+                     imageLists + 1); // refreshed on show
+        JsonTableModel* images = m_gui.window()->imagesPage()->model();
         QTRY_COMPARE(images->rowCount(), 2);
         QCOMPARE(images->data(images->index(images->rowOf("default"), 2)).toString(), QString("Built on first use"));
         QCOMPARE(images->data(images->index(images->rowOf("tiny"), 2)).toString(), QString("5.0 MiB"));
@@ -233,30 +267,30 @@ private slots:
     }
 
     void openTerminalFollowsTheSelection() {
-        QAction* terminal = m_window->openTerminalAction();
-        QVERIFY(m_window->selectSandbox("bbbb2222")); // stopped: no shell
+        QAction* terminal = m_gui.window()->openTerminalAction();
+        QVERIFY(m_gui.window()->selectSandbox("bbbb2222")); // stopped: no shell
         QVERIFY(!terminal->isEnabled());
-        QVERIFY(m_window->selectSandbox("aaaa1111"));
+        QVERIFY(m_gui.window()->selectSandbox("aaaa1111"));
         QVERIFY(terminal->isEnabled());
         QCOMPARE(terminal->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T));
         terminal->trigger();
-        QCOMPARE(m_window->sandboxView()->tabs()->currentWidget(),
-                 static_cast<QWidget*>(m_window->sandboxView()->terminalTab()));
+        QCOMPARE(m_gui.window()->sandboxView()->tabs()->currentWidget(),
+                 static_cast<QWidget*>(m_gui.window()->sandboxView()->terminalTab()));
         // The shell is asked for on a connection of the terminal's own.
-        QTRY_VERIFY_WITH_TIMEOUT(!m_service->requestsOf("exec").isEmpty(), 5000);
-        const QJsonObject exec = m_service->requestsOf("exec").first();
+        QTRY_VERIFY_WITH_TIMEOUT(!m_gui.service()->requestsOf("exec").isEmpty(), 5000);
+        const QJsonObject exec = m_gui.service()->requestsOf("exec").first();
         QCOMPARE(exec.value("sandbox").toString(), QString("aaaa1111"));
         QVERIFY(exec.value("pty").toBool());
     }
 
     void appearanceSetting() {
-        QAction* dark = menuAction(m_window.get(), tr("&View"), tr("&Dark"));
-        QAction* light = menuAction(m_window.get(), tr("&View"), tr("&Light"));
-        QAction* system = menuAction(m_window.get(), tr("&View"), tr("&System"));
+        QAction* dark = menuAction(m_gui.window(), tr("&View"), tr("&Dark"));
+        QAction* light = menuAction(m_gui.window(), tr("&View"), tr("&Light"));
+        QAction* system = menuAction(m_gui.window(), tr("&View"), tr("&System"));
         QVERIFY(dark && light && system);
         dark->trigger();
         QVERIFY(Appearance::isDark(QApplication::palette()));
-        QTRY_VERIFY(Appearance::isDark(m_window->sandboxTable()->palette()));
+        QTRY_VERIFY(Appearance::isDark(m_gui.window()->sandboxTable()->palette()));
         QCOMPARE(QSettings().value("appearance/scheme").toString(), QString("dark"));
         QVERIFY(dark->isChecked());
         light->trigger();
@@ -274,8 +308,7 @@ private slots:
     }
 
 private:
-    std::unique_ptr<FakeService> m_service;
-    std::unique_ptr<MainWindow> m_window;
+    GuiFixture m_gui;
 };
 
 QTEST_MAIN(WindowTest)

@@ -750,25 +750,28 @@ private slots:
         Client c(endpoint());
         QVERIFY(c.waitReady());
         std::optional<Result<QJsonObject>> done;
+        // Freeze the guest so that it grants no credit meanwhile: the window is all there is.
+        // Only once the upload is open: a paused sandbox takes no new file requests.
+        auto virsh = [&](const QString& verb) {
+            QProcess p;
+            p.start("virsh", {"-q", "-c", "qemu:///session", verb, "vivarium-" + m_sandbox});
+            return p.waitForFinished(30000) && p.exitCode() == 0;
+        };
+        bool suspended = false;
         connect(&c.api, &ApiClient::fileMessage, this, [&](const QJsonObject& m) {
             // Ignore the 2 MiB window: send 3 MiB, then the end.
             if (m.value("type") == "file.ready") {
+                suspended = virsh("suspend");
                 const quint32 ch = quint32(m.value("channel").toInteger());
                 for (int i = 0; i < 3; ++i)
                     c.api.sendData(api::DataKind::File, ch, QByteArray(1024 * 1024, 'x'));
                 c.api.sendData(api::DataKind::File, ch, {});
             }
         });
-        // Freeze the guest so that it grants no credit meanwhile: the window is all there is.
-        auto virsh = [&](const QString& verb) {
-            QProcess p;
-            p.start("virsh", {"-q", "-c", "qemu:///session", verb, "vivarium-" + m_sandbox});
-            return p.waitForFinished(30000) && p.exitCode() == 0;
-        };
-        QVERIFY(virsh("suspend"));
         c.api.request("file.write", {{"sandbox", m_sandbox}, {"path", "/root/flood"}},
                       [&](Result<QJsonObject> r) { done = r; });
         const bool answered = QTest::qWaitFor([&] { return done.has_value(); }, 30000);
+        QVERIFY(suspended);
         QVERIFY(virsh("resume"));
         QVERIFY(answered);
         QVERIFY(!*done);

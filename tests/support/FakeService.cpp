@@ -28,6 +28,7 @@ FakeService::FakeService(QObject* parent)
                                       {"images", QJsonArray{"default", "tiny"}}}}});
     setResult("sandbox.list", {{"sandboxes", QJsonArray{}}});
     setResult("image.list", {{"images", QJsonArray{}}});
+    setResult("pool.list", {{"pools", QJsonArray{}}});
 }
 
 FakeService::~FakeService() { stopListening(); }

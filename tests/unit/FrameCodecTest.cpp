@@ -17,7 +17,8 @@ std::vector<std::uint8_t> encode(FrameType t, std::uint32_t stream, std::string_
 }
 constexpr FrameType kControl[] = {FrameType::Hello, FrameType::Sync, FrameType::SyncAck,
                                   FrameType::Shutdown, FrameType::Ping, FrameType::Pong,
-                                  FrameType::Log, FrameType::NetConfig};
+                                  FrameType::Log, FrameType::NetConfig, FrameType::SetClock,
+                                  FrameType::Flush};
 } // namespace
 
 class FrameCodecTest : public QObject {
@@ -43,7 +44,7 @@ private slots:
             QCOMPARE(std::string(r.frame.payloadText()), payload);
             QVERIFY(frameTypeName(type) != "unknown");
         }
-        QCOMPARE(known, 31);
+        QCOMPARE(known, 33);
     }
 
     void byteAtATime() {
@@ -182,6 +183,14 @@ private slots:
         QCOMPARE(*parsePort(portJson(8080)), 8080);
         QCOMPARE(*parseNetConfig(netConfigJson(3128)), 3128);
         QCOMPARE(*parseNetConfig(netConfigJson(0)), 0);
+        const auto clock = parseClock(clockJson({1795000000, 123456789}));
+        QVERIFY(clock);
+        QCOMPARE(clock->sec, std::int64_t(1795000000));
+        QCOMPARE(clock->nsec, 123456789u);
+        QVERIFY(!parseClock(R"({"sec":5,"nsec":0})"));          // 1970: nobody's clock
+        QVERIFY(!parseClock(R"({"sec":1795000000,"nsec":1000000000})"));
+        QVERIFY(!parseClock(R"({"sec":"1795000000","nsec":0})"));
+        QVERIFY(!parseClock(R"({"sec":1795000000})"));
         const auto accepted = parseTcpAccepted(toJson(TcpAccepted{"egress", 3128}));
         QVERIFY(accepted);
         QCOMPARE(accepted->port, 3128);

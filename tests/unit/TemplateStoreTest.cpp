@@ -148,6 +148,12 @@ private slots:
             "field 'user' must be a user name (e.g. nobody) or a numeric uid");
         row("description long", QByteArray(R"({"image": "tiny", "description": ")" + QByteArray(201, 'x') + R"("})").constData(),
             "description", "field 'description' must be at most 200 characters");
+        row("idle timeout negative", R"({"image": "tiny", "idle_timeout_s": -1})", "idle_timeout_s",
+            "field 'idle_timeout_s' must be a number between 0 and 604800");
+        row("idle timeout string", R"({"image": "tiny", "idle_timeout_s": "300"})", "idle_timeout_s",
+            "field 'idle_timeout_s' must be a number between 0 and 604800");
+        row("idle action unknown", R"({"image": "tiny", "idle_action": "suspend"})", "idle_action",
+            R"(field 'idle_action' must be "stop" or "hibernate")");
         row("network not object", R"({"image": "tiny", "network": "open"})", "network",
             R"(field 'network' must be an object such as {"egress": "proxy", "allow": ["pypi.org"], "routes": ["openai"]})");
         row("egress unknown", R"({"image": "tiny", "network": {"egress": "some"}})", "network.egress",
@@ -172,7 +178,7 @@ private slots:
         row("routes not a list", R"({"image": "tiny", "network": {"routes": {"openai": true}}})", "network.routes",
             "field 'network.routes' must be a list of route names");
         row("pool not object", R"({"image": "tiny", "pool": [1, 2]})", "pool",
-            "field 'pool' must be an object (reserved for pool settings)");
+            R"(field 'pool' must be an object such as {"min_ready": 1, "max": 3, "idle_ttl_s": 300})");
         row("security not object", R"({"image": "tiny", "security": true})", "security",
             "field 'security' must be an object (reserved for security settings)");
         row("name mismatch", R"({"name": "other", "image": "tiny"})", "name",
