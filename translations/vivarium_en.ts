@@ -25,7 +25,7 @@
     </message>
     <message>
         <location line="+3"/>
-        <source>With --screenshot: the sandbox tab to show (runs, details, terminal, files, network).</source>
+        <source>With --screenshot: the sandbox tab (runs, details, terminal, files, network, snapshots) or window page (pools) to show.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1071,13 +1071,13 @@
 <context>
     <name>vivarium::gui::MainWindow</name>
     <message>
-        <location filename="../app/gui/MainWindow.cpp" line="+50"/>
-        <location line="+351"/>
+        <location filename="../app/gui/MainWindow.cpp" line="+62"/>
+        <location line="+393"/>
         <source>Vivarium</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-343"/>
+        <location line="-385"/>
         <source>Starting vivariumd…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1138,6 +1138,51 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>&amp;Pause</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Freeze the selected sandboxes; their memory stays in use (Ctrl+Alt+P)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>pause</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Res&amp;ume</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Continue the selected paused or hibernated sandboxes (Ctrl+Alt+R)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>resume</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Hibernate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Write the selected sandboxes&apos; memory to disk and free it; Resume brings them back with their processes (Ctrl+Alt+H)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>hibernate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>&amp;Delete…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1182,14 +1227,14 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
-        <location line="+44"/>
-        <location line="+35"/>
+        <location line="+7"/>
+        <location line="+46"/>
+        <location line="+36"/>
         <source>Sandboxes</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-64"/>
+        <location line="-66"/>
         <source>Filter sandboxes (Ctrl+F)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1199,7 +1244,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+65"/>
         <source>Templates</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1211,6 +1256,11 @@
     <message>
         <location line="+3"/>
         <source>Secrets &amp;&amp; Routes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Pools</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1236,6 +1286,11 @@
     <message>
         <location line="+1"/>
         <source>Secrets &amp;&amp; &amp;Routes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Pools</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1279,12 +1334,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>Cannot list the sandboxes.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+36"/>
+        <source>Sandbox “%1” is idle: it will be hibernated in %2 s unless it is used.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sandbox “%1” is idle: it will be stopped in %2 s unless it is used.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>Running under TCG emulation: guests are not a security boundary</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1299,21 +1364,21 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+99"/>
+        <location line="+106"/>
         <source>Could not %1 sandbox “%2”.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+18"/>
-        <source>Delete sandbox “%1”? Its disk and the records of its runs are deleted too.</source>
+        <source>Delete sandbox “%1”? Its disk, its snapshots and the records of its runs are deleted too.</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location line="+2"/>
-        <source>Delete %n sandboxes (%1)? Their disks and the records of their runs are deleted too.</source>
-        <translation>
-            <numerusform>Delete %n sandbox (%1)? Its disk and the records of its runs are deleted too.</numerusform>
-            <numerusform>Delete %n sandboxes (%1)? Their disks and the records of their runs are deleted too.</numerusform>
+        <location line="+3"/>
+        <source>Delete %n sandboxes (%1)? Their disks, snapshots and the records of their runs are deleted too.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
         </translation>
     </message>
     <message>
@@ -1568,6 +1633,107 @@
     <message>
         <location line="+10"/>
         <source>Could not create the sandbox: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>vivarium::gui::PoolChart</name>
+    <message>
+        <location filename="../app/gui/PoolChart.cpp" line="+10"/>
+        <source>Pool history</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>History appears as the pool is sampled</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>vivarium::gui::PoolsPage</name>
+    <message>
+        <location filename="../app/gui/PoolsPage.cpp" line="+30"/>
+        <source>Warm pools keep sandboxes booted ahead of time, so that creating one from their template is instant. Set a pool in a template&apos;s dialog or with: viv template edit NAME --pool-min 1 --pool-max 3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>No template has a warm pool.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Cannot list the warm pools.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>Pool of template %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Edit pool…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Change this template&apos;s pool (and the rest of the template)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>ready</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>booting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>in use</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>full</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>filling</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>refills failing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>being removed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>min %1 · max %2 · target %3 · %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Refill failed (%1 in a row): %2 Next try at %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Refill failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>Cannot open template “%1”.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1902,6 +2068,21 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>paused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>saving</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>hibernated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+5"/>
         <source>%1 %</source>
         <translation type="unfinished"></translation>
@@ -1941,6 +2122,11 @@
     </message>
     <message>
         <location line="+5"/>
+        <source>%1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Sandbox %1</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1988,7 +2174,7 @@
 <context>
     <name>vivarium::gui::SandboxView</name>
     <message>
-        <location filename="../app/gui/SandboxView.cpp" line="+36"/>
+        <location filename="../app/gui/SandboxView.cpp" line="+37"/>
         <source>Select a sandbox to see its runs and details.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2018,7 +2204,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+2"/>
+        <source>S&amp;napshots</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+40"/>
         <source>Runs</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2088,7 +2279,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+74"/>
+        <location line="+75"/>
         <location line="+4"/>
         <source>Cannot follow the runs of this sandbox: %1</source>
         <translation type="unfinished"></translation>
@@ -2217,6 +2408,209 @@
     <message>
         <location line="+10"/>
         <source>Could not save the secret: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>vivarium::gui::SnapshotsTab</name>
+    <message>
+        <location filename="../app/gui/SnapshotsTab.cpp" line="+38"/>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Created</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Memory</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>yes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>no</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Taken while</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Take Snapshot…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Restore</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Fork</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Delete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Snapshots</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Take Snapshot</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Include &amp;memory (running processes)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The sandbox is not running: there is no memory to save.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>&amp;Name:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+51"/>
+        <source>Cannot reach vivariumd: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The connection to vivariumd was lost; this tab is no longer updated.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Cannot list the snapshots: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Not connected to vivariumd.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Taking snapshot %1 (disk and memory)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Taking snapshot %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Cannot take snapshot %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Snapshot %1 taken.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Put sandbox %1 back to snapshot %2? Its disk is replaced by the snapshot&apos;s and it runs again with the snapshot&apos;s processes. Changes since are lost.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Put sandbox %1 back to snapshot %2? Its disk is replaced by the snapshot&apos;s; changes since are lost.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Restore Snapshot</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Restoring snapshot %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Cannot restore snapshot %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Snapshot %1 restored.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Forking a new sandbox from snapshot %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Cannot fork snapshot %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Forked %1 from snapshot %2, with its processes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Forked %1 from snapshot %2 (booted from its disk).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Delete Snapshot</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Delete snapshot %1 of sandbox %2? Forks made from it are not affected.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Cannot delete snapshot %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Stop the sandbox first: a running sandbox cannot be restored.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Select a snapshot to restore.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Put the sandbox back to the selected snapshot.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2420,7 +2814,93 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location line="+16"/>
+        <location line="+33"/>
+        <source> s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-32"/>
+        <source>Never</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Idle timeout in seconds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Stop it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Hibernate it (processes kept, memory freed)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Idle sandboxes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>After &amp;idle for:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Then:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>None kept</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sandboxes kept booted and ready, so that a new one from this template starts at once</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>No pool</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The most the pool grows to when sandboxes are taken faster than it refills</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>How long extra ready sandboxes wait unclaimed before the pool shrinks back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Warm pool</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Keep &amp;ready:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Grow up to (&amp;max):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Shrink after idle &amp;for:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+61"/>
         <source>%1 (missing)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2435,7 +2915,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+53"/>
         <source>Give the template a name.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2460,7 +2940,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
+        <source>The pool cannot keep more ready (%1) than its maximum (%2).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>An absolute path in the sandbox, such as /root.</source>
         <translation type="unfinished"></translation>
     </message>

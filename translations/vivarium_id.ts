@@ -25,8 +25,8 @@
     </message>
     <message>
         <location line="+3"/>
-        <source>With --screenshot: the sandbox tab to show (runs, details, terminal, files, network).</source>
-        <translation>Dengan --screenshot: tab sandbox yang ditampilkan (runs, details, terminal, files, network).</translation>
+        <source>With --screenshot: the sandbox tab (runs, details, terminal, files, network, snapshots) or window page (pools) to show.</source>
+        <translation>Dengan --screenshot: tab sandbox (runs, details, terminal, files, network, snapshots) atau halaman jendela (pools) yang ditampilkan.</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1068,13 +1068,13 @@
 <context>
     <name>vivarium::gui::MainWindow</name>
     <message>
-        <location filename="../app/gui/MainWindow.cpp" line="+50"/>
-        <location line="+351"/>
+        <location filename="../app/gui/MainWindow.cpp" line="+62"/>
+        <location line="+393"/>
         <source>Vivarium</source>
         <translation>Vivarium</translation>
     </message>
     <message>
-        <location line="-343"/>
+        <location line="-385"/>
         <source>Starting vivariumd…</source>
         <translation>Memulai vivariumd…</translation>
     </message>
@@ -1135,6 +1135,51 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>&amp;Pause</source>
+        <translation>&amp;Jeda</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Freeze the selected sandboxes; their memory stays in use (Ctrl+Alt+P)</source>
+        <translation>Bekukan sandbox yang dipilih; memorinya tetap terpakai (Ctrl+Alt+P)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>pause</source>
+        <translation>jeda</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Res&amp;ume</source>
+        <translation>Lan&amp;jutkan</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Continue the selected paused or hibernated sandboxes (Ctrl+Alt+R)</source>
+        <translation>Lanjutkan sandbox terpilih yang dijeda atau dihibernasi (Ctrl+Alt+R)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>resume</source>
+        <translation>lanjutkan</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Hibernate</source>
+        <translation>&amp;Hibernasi</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Write the selected sandboxes&apos; memory to disk and free it; Resume brings them back with their processes (Ctrl+Alt+H)</source>
+        <translation>Tulis memori sandbox yang dipilih ke disk dan bebaskan; Lanjutkan mengembalikannya beserta prosesnya (Ctrl+Alt+H)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>hibernate</source>
+        <translation>hibernasi</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>&amp;Delete…</source>
         <translation>&amp;Hapus…</translation>
     </message>
@@ -1179,14 +1224,14 @@
         <translation>&amp;Sandbox</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <location line="+44"/>
-        <location line="+35"/>
+        <location line="+7"/>
+        <location line="+46"/>
+        <location line="+36"/>
         <source>Sandboxes</source>
         <translation>Sandbox</translation>
     </message>
     <message>
-        <location line="-64"/>
+        <location line="-66"/>
         <source>Filter sandboxes (Ctrl+F)</source>
         <translation>Filter sandbox (Ctrl+F)</translation>
     </message>
@@ -1196,7 +1241,7 @@
         <translation>Filter sandbox</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+65"/>
         <source>Templates</source>
         <translation>Templat</translation>
     </message>
@@ -1209,6 +1254,11 @@
         <location line="+3"/>
         <source>Secrets &amp;&amp; Routes</source>
         <translation>Rahasia &amp;&amp; Rute</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Pools</source>
+        <translation>Pool</translation>
     </message>
     <message>
         <location line="+9"/>
@@ -1234,6 +1284,11 @@
         <location line="+1"/>
         <source>Secrets &amp;&amp; &amp;Routes</source>
         <translation>Rahasia &amp;&amp; &amp;Rute</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Pools</source>
+        <translation>&amp;Pool</translation>
     </message>
     <message>
         <location line="+7"/>
@@ -1276,12 +1331,22 @@
         <translation>Tidak dapat membaca templat layanan.</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>Cannot list the sandboxes.</source>
         <translation>Tidak dapat menampilkan daftar sandbox.</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+36"/>
+        <source>Sandbox “%1” is idle: it will be hibernated in %2 s unless it is used.</source>
+        <translation>Sandbox “%1” menganggur: akan dihibernasi dalam %2 dtk kecuali dipakai.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sandbox “%1” is idle: it will be stopped in %2 s unless it is used.</source>
+        <translation>Sandbox “%1” menganggur: akan dihentikan dalam %2 dtk kecuali dipakai.</translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>Running under TCG emulation: guests are not a security boundary</source>
         <translation>Berjalan dengan emulasi TCG: guest bukan batas keamanan</translation>
     </message>
@@ -1296,20 +1361,20 @@
         <translation>Akselerator: %1</translation>
     </message>
     <message>
-        <location line="+99"/>
+        <location line="+106"/>
         <source>Could not %1 sandbox “%2”.</source>
         <translation>Tidak dapat %1 sandbox “%2”.</translation>
     </message>
     <message>
         <location line="+18"/>
-        <source>Delete sandbox “%1”? Its disk and the records of its runs are deleted too.</source>
-        <translation>Hapus sandbox “%1”? Disk dan catatan eksekusinya juga akan dihapus.</translation>
+        <source>Delete sandbox “%1”? Its disk, its snapshots and the records of its runs are deleted too.</source>
+        <translation>Hapus sandbox “%1”? Disk, snapshot, dan catatan eksekusinya juga dihapus.</translation>
     </message>
     <message numerus="yes">
-        <location line="+2"/>
-        <source>Delete %n sandboxes (%1)? Their disks and the records of their runs are deleted too.</source>
+        <location line="+3"/>
+        <source>Delete %n sandboxes (%1)? Their disks, snapshots and the records of their runs are deleted too.</source>
         <translation>
-            <numerusform>Hapus %n sandbox (%1)? Disk dan catatan eksekusinya juga akan dihapus.</numerusform>
+            <numerusform>Hapus %n sandbox (%1)? Disk, snapshot, dan catatan eksekusinya juga dihapus.</numerusform>
         </translation>
     </message>
     <message>
@@ -1564,6 +1629,107 @@
         <location line="+10"/>
         <source>Could not create the sandbox: %1</source>
         <translation>Tidak dapat membuat sandbox: %1</translation>
+    </message>
+</context>
+<context>
+    <name>vivarium::gui::PoolChart</name>
+    <message>
+        <location filename="../app/gui/PoolChart.cpp" line="+10"/>
+        <source>Pool history</source>
+        <translation>Riwayat pool</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>History appears as the pool is sampled</source>
+        <translation>Riwayat muncul saat pool dicuplik</translation>
+    </message>
+</context>
+<context>
+    <name>vivarium::gui::PoolsPage</name>
+    <message>
+        <location filename="../app/gui/PoolsPage.cpp" line="+30"/>
+        <source>Warm pools keep sandboxes booted ahead of time, so that creating one from their template is instant. Set a pool in a template&apos;s dialog or with: viv template edit NAME --pool-min 1 --pool-max 3</source>
+        <translation>Pool hangat menjaga sandbox sudah menyala lebih dulu, sehingga membuat sandbox dari templatnya langsung jadi. Atur pool di dialog templat atau dengan: viv template edit NAME --pool-min 1 --pool-max 3</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>No template has a warm pool.</source>
+        <translation>Tidak ada templat yang memiliki pool hangat.</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Cannot list the warm pools.</source>
+        <translation>Tidak dapat menampilkan daftar pool hangat.</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>Pool of template %1</source>
+        <translation>Pool templat %1</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Edit pool…</source>
+        <translation>Ubah pool…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Change this template&apos;s pool (and the rest of the template)</source>
+        <translation>Ubah pool templat ini (dan bagian templat lainnya)</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>ready</source>
+        <translation>siap</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>booting</source>
+        <translation>menyala</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>in use</source>
+        <translation>dipakai</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>full</source>
+        <translation>penuh</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>filling</source>
+        <translation>mengisi</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>refills failing</source>
+        <translation>pengisian gagal</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>being removed</source>
+        <translation>sedang dihapus</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>min %1 · max %2 · target %3 · %4</source>
+        <translation>min %1 · maks %2 · target %3 · %4</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Refill failed (%1 in a row): %2 Next try at %3.</source>
+        <translation>Pengisian gagal (%1 kali berturut-turut): %2 Percobaan berikutnya pukul %3.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Refill failed: %1</source>
+        <translation>Pengisian gagal: %1</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>Cannot open template “%1”.</source>
+        <translation>Tidak dapat membuka templat “%1”.</translation>
     </message>
 </context>
 <context>
@@ -1897,6 +2063,21 @@
         <translation>menghapus</translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>paused</source>
+        <translation>dijeda</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>saving</source>
+        <translation>menyimpan</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>hibernated</source>
+        <translation>dihibernasi</translation>
+    </message>
+    <message>
         <location line="+5"/>
         <source>%1 %</source>
         <translation>%1 %</translation>
@@ -1935,6 +2116,11 @@
     </message>
     <message>
         <location line="+5"/>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Sandbox %1</source>
         <translation>Sandbox %1</translation>
     </message>
@@ -1982,7 +2168,7 @@
 <context>
     <name>vivarium::gui::SandboxView</name>
     <message>
-        <location filename="../app/gui/SandboxView.cpp" line="+36"/>
+        <location filename="../app/gui/SandboxView.cpp" line="+37"/>
         <source>Select a sandbox to see its runs and details.</source>
         <translation>Pilih sandbox untuk melihat eksekusi dan detailnya.</translation>
     </message>
@@ -2012,7 +2198,12 @@
         <translation>Jar&amp;ingan</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+2"/>
+        <source>S&amp;napshots</source>
+        <translation>S&amp;napshot</translation>
+    </message>
+    <message>
+        <location line="+40"/>
         <source>Runs</source>
         <translation>Eksekusi</translation>
     </message>
@@ -2082,7 +2273,7 @@
         <translation>Galat terakhir:</translation>
     </message>
     <message>
-        <location line="+74"/>
+        <location line="+75"/>
         <location line="+4"/>
         <source>Cannot follow the runs of this sandbox: %1</source>
         <translation>Tidak dapat mengikuti eksekusi sandbox ini: %1</translation>
@@ -2211,6 +2402,209 @@
         <location line="+10"/>
         <source>Could not save the secret: %1</source>
         <translation>Tidak dapat menyimpan rahasia: %1</translation>
+    </message>
+</context>
+<context>
+    <name>vivarium::gui::SnapshotsTab</name>
+    <message>
+        <location filename="../app/gui/SnapshotsTab.cpp" line="+38"/>
+        <source>Name</source>
+        <translation>Nama</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Created</source>
+        <translation>Dibuat</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Memory</source>
+        <translation>Memori</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>yes</source>
+        <translation>ya</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>no</source>
+        <translation>tidak</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Size</source>
+        <translation>Ukuran</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Taken while</source>
+        <translation>Diambil saat</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Take Snapshot…</source>
+        <translation>&amp;Ambil Snapshot…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Restore</source>
+        <translation>&amp;Pulihkan</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Fork</source>
+        <translation>&amp;Fork</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Delete</source>
+        <translation>&amp;Hapus</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Snapshots</source>
+        <translation>Snapshot</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Take Snapshot</source>
+        <translation>Ambil Snapshot</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Include &amp;memory (running processes)</source>
+        <translation>Sertakan &amp;memori (proses yang berjalan)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The sandbox is not running: there is no memory to save.</source>
+        <translation>Sandbox tidak berjalan: tidak ada memori untuk disimpan.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>&amp;Name:</source>
+        <translation>&amp;Nama:</translation>
+    </message>
+    <message>
+        <location line="+51"/>
+        <source>Cannot reach vivariumd: %1</source>
+        <translation>Tidak dapat menjangkau vivariumd: %1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The connection to vivariumd was lost; this tab is no longer updated.</source>
+        <translation>Koneksi ke vivariumd terputus; tab ini tidak lagi diperbarui.</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Cannot list the snapshots: %1</source>
+        <translation>Tidak dapat menampilkan daftar snapshot: %1</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Not connected to vivariumd.</source>
+        <translation>Tidak tersambung ke vivariumd.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Taking snapshot %1 (disk and memory)…</source>
+        <translation>Mengambil snapshot %1 (disk dan memori)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Taking snapshot %1…</source>
+        <translation>Mengambil snapshot %1…</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Cannot take snapshot %1: %2</source>
+        <translation>Tidak dapat mengambil snapshot %1: %2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Snapshot %1 taken.</source>
+        <translation>Snapshot %1 diambil.</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Put sandbox %1 back to snapshot %2? Its disk is replaced by the snapshot&apos;s and it runs again with the snapshot&apos;s processes. Changes since are lost.</source>
+        <translation>Kembalikan sandbox %1 ke snapshot %2? Disknya diganti dengan disk snapshot dan ia berjalan lagi dengan proses snapshot. Perubahan sejak itu hilang.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Put sandbox %1 back to snapshot %2? Its disk is replaced by the snapshot&apos;s; changes since are lost.</source>
+        <translation>Kembalikan sandbox %1 ke snapshot %2? Disknya diganti dengan disk snapshot; perubahan sejak itu hilang.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Restore Snapshot</source>
+        <translation>Pulihkan Snapshot</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Restoring snapshot %1…</source>
+        <translation>Memulihkan snapshot %1…</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Cannot restore snapshot %1: %2</source>
+        <translation>Tidak dapat memulihkan snapshot %1: %2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Snapshot %1 restored.</source>
+        <translation>Snapshot %1 dipulihkan.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Forking a new sandbox from snapshot %1…</source>
+        <translation>Membuat fork sandbox baru dari snapshot %1…</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Cannot fork snapshot %1: %2</source>
+        <translation>Tidak dapat membuat fork dari snapshot %1: %2</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Forked %1 from snapshot %2, with its processes.</source>
+        <translation>Fork %1 dibuat dari snapshot %2, beserta prosesnya.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Forked %1 from snapshot %2 (booted from its disk).</source>
+        <translation>Fork %1 dibuat dari snapshot %2 (dinyalakan dari disknya).</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Delete Snapshot</source>
+        <translation>Hapus Snapshot</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Delete snapshot %1 of sandbox %2? Forks made from it are not affected.</source>
+        <translation>Hapus snapshot %1 dari sandbox %2? Fork yang dibuat darinya tidak terpengaruh.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Cannot delete snapshot %1: %2</source>
+        <translation>Tidak dapat menghapus snapshot %1: %2</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Stop the sandbox first: a running sandbox cannot be restored.</source>
+        <translation>Hentikan sandbox dulu: sandbox yang berjalan tidak dapat dipulihkan.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Select a snapshot to restore.</source>
+        <translation>Pilih snapshot yang akan dipulihkan.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Put the sandbox back to the selected snapshot.</source>
+        <translation>Kembalikan sandbox ke snapshot yang dipilih.</translation>
     </message>
 </context>
 <context>
@@ -2413,7 +2807,93 @@
         <translation>Perintah di sandbox yang dibuat dari templat ini mendapat lingkungan, direktori kerja, dan pengguna templat, kecuali perintah itu memberikan miliknya sendiri. Sandbox tetap memakai pengaturan saat ia dibuat.</translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location line="+16"/>
+        <location line="+33"/>
+        <source> s</source>
+        <translation> dtk</translation>
+    </message>
+    <message>
+        <location line="-32"/>
+        <source>Never</source>
+        <translation>Tidak pernah</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Idle timeout in seconds</source>
+        <translation>Batas waktu menganggur dalam detik</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Stop it</source>
+        <translation>Hentikan</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Hibernate it (processes kept, memory freed)</source>
+        <translation>Hibernasikan (proses disimpan, memori dibebaskan)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Idle sandboxes</source>
+        <translation>Sandbox menganggur</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>After &amp;idle for:</source>
+        <translation>Setelah &amp;menganggur selama:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Then:</source>
+        <translation>&amp;Lalu:</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>None kept</source>
+        <translation>Tidak ada yang dijaga</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sandboxes kept booted and ready, so that a new one from this template starts at once</source>
+        <translation>Sandbox yang dijaga tetap menyala dan siap, sehingga sandbox baru dari templat ini langsung mulai</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>No pool</source>
+        <translation>Tanpa pool</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The most the pool grows to when sandboxes are taken faster than it refills</source>
+        <translation>Ukuran terbesar pool saat sandbox diambil lebih cepat daripada pengisiannya</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>How long extra ready sandboxes wait unclaimed before the pool shrinks back</source>
+        <translation>Berapa lama sandbox siap tambahan menunggu tanpa diambil sebelum pool menyusut lagi</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Warm pool</source>
+        <translation>Pool hangat</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Keep &amp;ready:</source>
+        <translation>Jaga &amp;siap:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Grow up to (&amp;max):</source>
+        <translation>Tumbuh hingga (&amp;maks):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Shrink after idle &amp;for:</source>
+        <translation>Menyusut setelah menganggur &amp;selama:</translation>
+    </message>
+    <message>
+        <location line="+61"/>
         <source>%1 (missing)</source>
         <translation>%1 (tidak ada)</translation>
     </message>
@@ -2428,7 +2908,7 @@
         <translation>URL dasar rute yang dicentang adalah $NAME_BASE_URL di dalam sandbox; host menambahkan kredensialnya.</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+53"/>
         <source>Give the template a name.</source>
         <translation>Beri templat sebuah nama.</translation>
     </message>
@@ -2453,7 +2933,12 @@
         <translation>Minimal %1 MiB, atau Ukuran image.</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
+        <source>The pool cannot keep more ready (%1) than its maximum (%2).</source>
+        <translation>Pool tidak dapat menjaga lebih banyak sandbox siap (%1) daripada maksimumnya (%2).</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>An absolute path in the sandbox, such as /root.</source>
         <translation>Jalur absolut di dalam sandbox, misalnya /root.</translation>
     </message>

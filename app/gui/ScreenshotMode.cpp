@@ -51,10 +51,11 @@ void ScreenshotMode::poll() {
     if (view->outputView()->text().isEmpty())
         return;
     if (!m_tab.isEmpty()) {
-        QTabWidget* tabs = view->tabs();
-        for (int i = 0; i < tabs->count(); ++i)
-            if (tabs->tabText(i).remove('&').compare(m_tab, Qt::CaseInsensitive) == 0)
-                tabs->setCurrentIndex(i);
+        // A sandbox tab (runs, terminal, snapshots, …) or a page of the window (pools, …).
+        for (QTabWidget* tabs : {view->tabs(), m_window->pages()})
+            for (int i = 0; i < tabs->count(); ++i)
+                if (tabs->tabText(i).remove('&').compare(m_tab, Qt::CaseInsensitive) == 0)
+                    tabs->setCurrentIndex(i);
     }
     // A few quiet polls so the last output and the uptimes have been painted.
     if (++m_settled < 5)

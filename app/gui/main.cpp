@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
         QApplication::tr("file"));
     options.addOption(screenshot);
     const QCommandLineOption screenshotTab(
-        "screenshot-tab", QApplication::tr("With --screenshot: the sandbox tab to show (runs, details, terminal, files, network)."),
+        "screenshot-tab", QApplication::tr("With --screenshot: the sandbox tab (runs, details, terminal, files, network, snapshots) or window page (pools) to show."),
         QApplication::tr("tab"));
     options.addOption(screenshotTab);
     options.process(app);
