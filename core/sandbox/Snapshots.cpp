@@ -219,26 +219,8 @@ void Sandbox::takeSnapshot(const QString& name, bool withMemory,
                 });
         });
     };
-    // The guest's page cache first: what it wrote is on the disk even when the snapshot is
-    // later restored or forked without its memory (a cold boot from the disk). A `sync` run,
-    // listed with origin "snapshot"; a paused guest cannot run one.
-    if (m_state == SandboxState::Ready) {
-        ExecOptions flush;
-        flush.argv = QStringList{"sync"};
-        flush.origin = "snapshot";
-        flush.timeoutMs = 30000;
-        if (auto run = exec(flush)) {
-            auto connection = std::make_shared<QMetaObject::Connection>();
-            *connection = connect(this, &Sandbox::runFinished, this,
-                                  [connection, save, flushRun = run.value()](Run* r) {
-                                      if (r != flushRun)
-                                          return;
-                                      QObject::disconnect(*connection);
-                                      save();
-                                  });
-            return;
-        }
-    }
+    // saveMemory has the guest write its page cache out first (a Flush frame): what it wrote
+    // is on the disk even when the snapshot is later restored or forked without its memory.
     save();
 }
 
