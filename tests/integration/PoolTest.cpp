@@ -223,6 +223,44 @@ private slots:
         }, 10000));
     }
 
+    void refillsThatNeverBootBackOff() {
+        // A refill whose guest boots but never answers (the kernel is told to run an init
+        // that does not exist): the boot watchdog fails it, and the pool backs off and says
+        // why instead of booting again at once. Its own service: the kernel argument is global.
+        ServiceFixture mute({"VIVARIUM_GUEST_CMDLINE_EXTRA=rdinit=/no-such-init",
+                             "VIVARIUM_BOOT_TIMEOUT_MS=2500", "VIVARIUM_BOOT_ATTEMPTS=1",
+                             "VIVARIUM_POOL_TICK_MS=200"});
+        const VivResult made = mute.viv({"template", "create", "mute", "--from", "tiny", "--memory",
+                                         "256", "--pool-min", "1", "--pool-max", "1"});
+        QVERIFY2(made.code == 0, made.err.constData());
+        ApiClient api;
+        QList<QPair<qint64, QJsonObject>> seen; // (when, pool) each time the failures went up
+        QObject::connect(&api, &ApiClient::event, &api, [&seen](const QJsonObject& e) {
+            const QJsonObject p = e.value("pool").toObject();
+            if (e.value("event") == "pool.changed" && p.value("template") == "mute" &&
+                p.value("failures").toInt() > (seen.isEmpty() ? 0 : seen.last().second.value("failures").toInt()))
+                seen.append({QDateTime::currentMSecsSinceEpoch(), p});
+        });
+        api.open({QUrl(mute.url()), mute.ownerToken(), true});
+        QVERIFY(QTest::qWaitFor([&] { return api.isConnected(); }, 10000));
+        QVERIFY2(QTest::qWaitFor([&] { return seen.size() >= 2; }, 60000),
+                 seen.isEmpty() ? "no refill failed" : qPrintable(QJsonDocument(seen.last().second).toJson()));
+        const QJsonObject p = seen.last().second;
+        QCOMPARE(p.value("state").toString(), QString("error"));
+        QVERIFY2(p.value("error").toString().contains("did not boot"), qPrintable(p.value("error").toString()));
+        QVERIFY(p.value("ready").toInt() + p.value("booting").toInt() <= 1);
+        // The second failure came at least the first back-off (2 s) plus a boot's watchdog
+        // (2.5 s) after the first: not a hot loop.
+        QVERIFY2(seen[1].first - seen[0].first >= 4000,
+                 qPrintable(QString("%1 ms between failures").arg(seen[1].first - seen[0].first)));
+        QCOMPARE(mute.viv({"template", "rm", "mute"}).code, 0);
+        QVERIFY(QTest::qWaitFor([&] {
+            auto r = callApi(api, "sandbox.list", {{"all", true}});
+            return r && r->value("sandboxes").toArray().isEmpty();
+        }, 30000));
+        mute.removeAllSandboxes();
+    }
+
     void restartReadoptsMembers() {
         QVERIFY(waitPool("warm", [](const QJsonObject& p) { return p.value("ready").toInt() == 1 && p.value("booting").toInt() == 0; }, 60000));
         const QStringList before = members("warm");
