@@ -429,8 +429,9 @@ void SandboxManager::create(const CreateOptions& o, Progress progress,
                 config.id = newId();
             while (m_sandboxes.contains(config.id));
             config.uuid = QUuid::createUuid().toString(QUuid::WithoutBraces);
-            config.name = o.name.isEmpty() ? tmpl.name + (o.pool.isEmpty() ? "-" : "-pool-") + config.id.left(4)
-                                           : o.name;
+            // A pool member gets the name a claim without one gives it (the guest's hostname
+            // is this boot-time name).
+            config.name = o.name.isEmpty() ? tmpl.name + "-" + config.id.left(4) : o.name;
             if (!o.pool.isEmpty()) {
                 config.pool = o.pool;
                 config.poolSignature = PoolManager::signature(tmpl);
