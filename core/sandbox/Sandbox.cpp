@@ -217,6 +217,14 @@ void Sandbox::start(Done done) {
         done(s);
         return;
     }
+    // A stopped sandbox's disk is being copied (a snapshot taken or restored): booting now
+    // would run on a disk about to be replaced, or spoil the copy.
+    if (m_snapshotBusy) {
+        done(makeError("busy", QString("Sandbox %1 is busy with a snapshot; start it when that "
+                                       "has finished.")
+                                   .arg(id())));
+        return;
+    }
     // A host short of memory refuses here, before QEMU could start and die (or the host swap).
     if (auto s = m_manager->reserveBootMemory(id(), m_config.name, m_config.memoryMiB); !s) {
         done(s);
