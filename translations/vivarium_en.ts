@@ -2524,7 +2524,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+4"/>
         <source>Cannot take snapshot %1: %2</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2554,7 +2554,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+4"/>
         <source>Cannot restore snapshot %1: %2</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2569,7 +2569,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+4"/>
         <source>Cannot fork snapshot %1: %2</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2584,7 +2584,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+26"/>
         <source>Delete Snapshot</source>
         <translation type="unfinished"></translation>
     </message>

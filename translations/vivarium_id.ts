@@ -2517,7 +2517,7 @@
         <translation>Mengambil snapshot %1…</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+4"/>
         <source>Cannot take snapshot %1: %2</source>
         <translation>Tidak dapat mengambil snapshot %1: %2</translation>
     </message>
@@ -2547,7 +2547,7 @@
         <translation>Memulihkan snapshot %1…</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+4"/>
         <source>Cannot restore snapshot %1: %2</source>
         <translation>Tidak dapat memulihkan snapshot %1: %2</translation>
     </message>
@@ -2562,7 +2562,7 @@
         <translation>Membuat fork sandbox baru dari snapshot %1…</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+4"/>
         <source>Cannot fork snapshot %1: %2</source>
         <translation>Tidak dapat membuat fork dari snapshot %1: %2</translation>
     </message>
@@ -2577,7 +2577,7 @@
         <translation>Fork %1 dibuat dari snapshot %2 (dinyalakan dari disknya).</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+26"/>
         <source>Delete Snapshot</source>
         <translation>Hapus Snapshot</translation>
     </message>

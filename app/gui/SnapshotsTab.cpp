@@ -196,25 +196,18 @@ void SnapshotsTab::takeSnapshotWithDialog() {
 void SnapshotsTab::takeSnapshot(const QString& name, bool memory) {
     if (!m_client || !m_client->isConnected())
         return showMessage(tr("Not connected to vivariumd."));
-    ++m_busy;
-    showMessage(memory ? tr("Taking snapshot %1 (disk and memory)…").arg(name)
-                       : tr("Taking snapshot %1…").arg(name));
-    updateActions();
-    const QString id = m_sandboxId;
-    m_client->request("snapshot.create", {{"sandbox", id}, {"name", name}, {"memory", memory}},
-                      [this, id, name](Result<QJsonObject> r) {
-                          if (id != m_sandboxId)
-                              return;
-                          --m_busy;
-                          updateActions();
-                          if (!r)
-                              return showMessage(
-                                  tr("Cannot take snapshot %1: %2").arg(name, r.error().text()));
-                          showMessage(tr("Snapshot %1 taken.").arg(name));
-                          const int row = m_model->rowOf(name);
-                          if (row >= 0)
-                              m_view->selectRow(row);
-                      });
+    busyRequest("snapshot.create", {{"sandbox", m_sandboxId}, {"name", name}, {"memory", memory}},
+                memory ? tr("Taking snapshot %1 (disk and memory)…").arg(name)
+                       : tr("Taking snapshot %1…").arg(name),
+                [this, name](Result<QJsonObject> r) {
+                    if (!r)
+                        return showMessage(
+                            tr("Cannot take snapshot %1: %2").arg(name, r.error().text()));
+                    showMessage(tr("Snapshot %1 taken.").arg(name));
+                    const int row = m_model->rowOf(name);
+                    if (row >= 0)
+                        m_view->selectRow(row);
+                });
 }
 
 void SnapshotsTab::restoreSelected() {
@@ -232,47 +225,48 @@ void SnapshotsTab::restoreSelected() {
                   .arg(m_sandboxId, name);
     if (!m_hooks.confirm(tr("Restore Snapshot"), question))
         return;
-    ++m_busy;
-    showMessage(tr("Restoring snapshot %1…").arg(name));
-    updateActions();
-    const QString id = m_sandboxId;
-    m_client->request("snapshot.restore", {{"sandbox", id}, {"name", name}},
-                      [this, id, name](Result<QJsonObject> r) {
-                          if (id != m_sandboxId)
-                              return;
-                          --m_busy;
-                          updateActions();
-                          if (!r)
-                              return showMessage(
-                                  tr("Cannot restore snapshot %1: %2").arg(name, r.error().text()));
-                          showMessage(tr("Snapshot %1 restored.").arg(name));
-                      });
+    busyRequest("snapshot.restore", {{"sandbox", m_sandboxId}, {"name", name}},
+                tr("Restoring snapshot %1…").arg(name), [this, name](Result<QJsonObject> r) {
+                    if (!r)
+                        return showMessage(
+                            tr("Cannot restore snapshot %1: %2").arg(name, r.error().text()));
+                    showMessage(tr("Snapshot %1 restored.").arg(name));
+                });
 }
 
 void SnapshotsTab::forkSelected() {
     const QString name = selectedName();
     if (name.isEmpty() || !m_client)
         return;
+    busyRequest("sandbox.fork", {{"sandbox", m_sandboxId}, {"snapshot", name}},
+                tr("Forking a new sandbox from snapshot %1…").arg(name),
+                [this, name](Result<QJsonObject> r) {
+                    if (!r)
+                        return showMessage(
+                            tr("Cannot fork snapshot %1: %2").arg(name, r.error().text()));
+                    const QJsonObject s = r->value("sandbox").toObject();
+                    showMessage(r->value("memory_restored").toBool()
+                                    ? tr("Forked %1 from snapshot %2, with its processes.")
+                                          .arg(s.value("name").toString(), name)
+                                    : tr("Forked %1 from snapshot %2 (booted from its disk).")
+                                          .arg(s.value("name").toString(), name));
+                    emit openSandbox(s.value("id").toString());
+                });
+}
+
+void SnapshotsTab::busyRequest(const QString& method, const QJsonObject& params,
+                               const QString& progress,
+                               std::function<void(Result<QJsonObject>)> then) {
     ++m_busy;
-    showMessage(tr("Forking a new sandbox from snapshot %1…").arg(name));
+    showMessage(progress);
     updateActions();
-    const QString id = m_sandboxId;
-    m_client->request("sandbox.fork", {{"sandbox", id}, {"snapshot", name}},
-                      [this, id, name](Result<QJsonObject> r) {
+    m_client->request(method, params,
+                      [this, id = m_sandboxId, then = std::move(then)](Result<QJsonObject> r) {
                           if (id != m_sandboxId)
                               return;
                           --m_busy;
                           updateActions();
-                          if (!r)
-                              return showMessage(
-                                  tr("Cannot fork snapshot %1: %2").arg(name, r.error().text()));
-                          const QJsonObject s = r->value("sandbox").toObject();
-                          showMessage(r->value("memory_restored").toBool()
-                                          ? tr("Forked %1 from snapshot %2, with its processes.")
-                                                .arg(s.value("name").toString(), name)
-                                          : tr("Forked %1 from snapshot %2 (booted from its disk).")
-                                                .arg(s.value("name").toString(), name));
-                          emit openSandbox(s.value("id").toString());
+                          then(std::move(r));
                       });
 }
 

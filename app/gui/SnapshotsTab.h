@@ -65,6 +65,10 @@ signals:
     void openSandbox(const QString& id);
 
 private:
+    // Sends a request that holds Take/Restore/Fork until it is answered, with `progress` in the
+    // status line; `then` runs only while the same sandbox is still shown.
+    void busyRequest(const QString& method, const QJsonObject& params, const QString& progress,
+                     std::function<void(Result<QJsonObject>)> then);
     void connectToService();
     void load();
     void onEvent(const QJsonObject& event);
