@@ -62,14 +62,7 @@ class LifecycleTest : public QObject {
 
     QString domain() const { return "vivarium-" + m_id; }
     VivResult exec(const QStringList& cmd) { return m_service->viv(QStringList{"exec", m_id, "--"} + cmd); }
-    QJsonObject sandboxJson(const QString& id) {
-        const VivResult ls = m_service->viv({"ls", "--json"});
-        for (const QJsonValue& v : QJsonDocument::fromJson(ls.out).array())
-            if (v.toObject().value("id").toString() == id)
-                return v.toObject();
-        return {};
-    }
-    QString state(const QString& id) { return sandboxJson(id).value("state").toString(); }
+    QString state(const QString& id) { return m_service->sandboxJson(id).value("state").toString(); }
     Endpoint endpoint() const { return {QUrl(m_service->url()), m_service->ownerToken(), true}; }
 
 private slots:
@@ -244,7 +237,7 @@ private slots:
         QCOMPARE(r.code, 125);
         QVERIFY2(r.err.contains("could not be restored and was discarded"), r.err.constData());
         QCOMPARE(state(m_id), QString("stopped"));
-        QVERIFY(sandboxJson(m_id).value("error").toString().contains("memory image"));
+        QVERIFY(m_service->sandboxJson(m_id).value("error").toString().contains("memory image"));
         QVERIFY(managedSaveFile(domain()).isEmpty());
         const VivResult cold = m_service->viv({"start", m_id});
         QVERIFY2(cold.code == 0, cold.err.constData());
@@ -298,7 +291,7 @@ private slots:
             20000);
         QVERIFY2(*stoppedAt - touched >= 2500,
                  qPrintable(QString("stopped %1 ms after the last use").arg(*stoppedAt - touched)));
-        QCOMPARE(sandboxJson(id).value("reason").toString(), QString("idle for 3 s"));
+        QCOMPARE(m_service->sandboxJson(id).value("reason").toString(), QString("idle for 3 s"));
         QCOMPARE(m_service->viv({"rm", id}).code, 0);
     }
 

@@ -25,13 +25,6 @@ class SandboxVmTest : public QObject {
     VivResult exec(const QStringList& cmd, const QByteArray& in = {}) {
         return m_service->viv(QStringList{"exec", m_id, "--"} + cmd, in);
     }
-    QJsonObject sandboxJson(const QString& id) {
-        const VivResult ls = m_service->viv({"ls", "--json"});
-        for (const QJsonValue& v : QJsonDocument::fromJson(ls.out).array())
-            if (v.toObject().value("id").toString() == id)
-                return v.toObject();
-        return {};
-    }
 
 private slots:
     void initTestCase() {
@@ -43,7 +36,7 @@ private slots:
         m_id = QString::fromUtf8(r.out).trimmed().split('\n').last();
         QCOMPARE(m_id.size(), 8);
         QVERIFY(m_service->servicePid() > 0);
-        QCOMPARE(sandboxJson(m_id).value("state").toString(), QString("ready"));
+        QCOMPARE(m_service->sandboxJson(m_id).value("state").toString(), QString("ready"));
     }
 
     void echo() {
@@ -140,7 +133,7 @@ private slots:
         QCOMPARE(exec({"sh", "-c", "echo kept > /root/persist.txt"}).code, 0);
         const VivResult stop = m_service->viv({"stop", m_id});
         QVERIFY2(stop.code == 0, stop.err.constData());
-        QCOMPARE(sandboxJson(m_id).value("state").toString(), QString("stopped"));
+        QCOMPARE(m_service->sandboxJson(m_id).value("state").toString(), QString("stopped"));
         const VivResult refused = exec({"true"});
         QCOMPARE(refused.code, 125);
         QVERIFY2(refused.err.contains("stopped"), refused.err.constData());
@@ -161,7 +154,7 @@ private slots:
         QVERIFY2(r.code == 0, r.err.constData());
         QVERIFY(r.err.contains("starting vivariumd"));
         QCOMPARE(r.out, QByteArray("still here\n"));
-        QCOMPARE(sandboxJson(m_id).value("state").toString(), QString("ready"));
+        QCOMPARE(m_service->sandboxJson(m_id).value("state").toString(), QString("ready"));
         const QJsonArray runs = QJsonDocument::fromJson(m_service->viv({"logs", m_id, "--json"}).out).array();
         QCOMPARE(runs.size(), runsBefore + 1);
         QCOMPARE(runs.first().toObject().value("argv").toArray().first().toString(), QString("echo"));
@@ -332,7 +325,7 @@ private slots:
 
     void removeDeletesTheSandbox() {
         QCOMPARE(m_service->viv({"rm", m_id}).code, 0);
-        QVERIFY(sandboxJson(m_id).isEmpty());
+        QVERIFY(m_service->sandboxJson(m_id).isEmpty());
         const VivResult again = m_service->viv({"rm", m_id});
         QCOMPARE(again.code, 125);
         QVERIFY(again.err.contains("no sandbox"));

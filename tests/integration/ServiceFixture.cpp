@@ -126,6 +126,14 @@ void ServiceFixture::removeAllSandboxes() {
         viv({"rm", v.toObject().value("id").toString()}, {}, 60000);
 }
 
+QJsonObject ServiceFixture::sandboxJson(const QString& id) const {
+    const VivResult ls = viv({"ls", "--json"});
+    for (const QJsonValue& v : QJsonDocument::fromJson(ls.out).array())
+        if (v.toObject().value("id").toString() == id)
+            return v.toObject();
+    return {};
+}
+
 vivarium::Result<QJsonObject> callApi(vivarium::ApiClient& client, const QString& type,
                                       const QJsonObject& body, int timeoutMs) {
     std::optional<vivarium::Result<QJsonObject>> reply;

@@ -51,6 +51,8 @@ public:
     qint64 servicePid() const;  // from the service's lock file; 0 when none
     bool killService(int signal); // and waits for it to be gone
     void removeAllSandboxes();
+    // Sandbox `id` as `viv ls --json` lists it; {} when it is not listed.
+    QJsonObject sandboxJson(const QString& id) const;
 
 private:
     QTemporaryDir m_dir;
